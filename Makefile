@@ -1,0 +1,77 @@
+# Inkwell: `make run` to start the platform, `make test` to run the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The test suite runs against the real services (CONTRACTS: PostgreSQL, Redis, a Celery worker).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help run test lint format install install-dev chromium migrate demo worker bench clean
+
+help:
+	@echo "make run    - set up and start Inkwell at http://$(HOST):$(PORT)"
+	@echo "make test   - run the whole test suite (PostgreSQL, Redis, Celery, Chromium)"
+	@echo "make lint   - ruff + mypy"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Chromium from apt for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || { echo "Could not install chromium (need root and apt)"; exit 1; }; }
+
+migrate: install
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+
+run: demo
+	@export DEBUG=$${DEBUG:-true}; \
+	if [ -n "$$REDIS_URL" ]; then \
+	  $(BIN)/celery -A hwr_site worker -Q default,inference,training --loglevel=INFO & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	fi; \
+	echo "Inkwell is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"; \
+	$(BIN)/daphne -b $(HOST) -p $(PORT) hwr_site.asgi:application
+
+worker: install
+	$(BIN)/celery -A hwr_site worker -Q default,inference,training --loglevel=INFO
+
+test: install-dev chromium
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECURE_COOKIES=false \
+	  $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-dev
+	$(BIN)/python bench/bench_runtime.py
+
+clean:
+	rm -rf $(VENV) var artifacts .mypy_cache .ruff_cache .pytest_cache

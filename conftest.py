@@ -1,0 +1,169 @@
+"""Fixtures shared by every app: real services, a real Celery worker, headless Chromium.
+
+The suite runs against PostgreSQL and Redis (`make test` points DATABASE_URL and REDIS_URL
+at them). With `CI` set, a missing service fails the run instead of skipping tests.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+REPO_ROOT = Path(__file__).resolve().parent
+ARTIFACTS_DIR = REPO_ROOT / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, url: str, default_port: int) -> None:
+    """Fail under CI, skip elsewhere, when a service the test needs is not reachable."""
+    if url and _reachable(url, default_port):
+        return
+    message = f"{name} is not reachable at {url or '(not configured)'}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_services() -> None:
+    if os.environ.get("CI"):
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            pytest.fail("CI must run against PostgreSQL: set DATABASE_URL")
+        require_service("Redis", settings.REDIS_URL, 6379)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    require_service("Redis", settings.REDIS_URL, 6379)
+    return settings.REDIS_URL
+
+
+def _service_env(redis_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a server or worker process that shares the test database."""
+    db = settings.DATABASES["default"]
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{host}:{port}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "hwr_site.settings",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SECURE_COOKIES": "false",
+        **extra,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None, redis_url: str) -> Iterator[None]:
+    """A real Celery worker process consuming every queue, on the test database."""
+    import redis
+
+    from hwr_site.celery import app
+
+    redis.Redis.from_url(redis_url).flushdb()
+    env = _service_env(redis_url)
+    log_path = ARTIFACTS_DIR / "celery-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "hwr_site", "worker",
+                "-Q", "default,inference,training", "--concurrency", "2",
+                "--hostname", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+                "--loglevel", "INFO",
+            ],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not app.control.ping(timeout=0.5):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Celery worker did not start; see {log_path}")
+            yield
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
+    """The real ASGI server (daphne: HTTP and websockets) on the test database.
+
+    Tests that use it need `transactional_db` so that the server sees their rows.
+    """
+    port = _free_port()
+    env = _service_env(redis_url, ALLOWED_HOSTS="127.0.0.1,localhost", DEBUG="false",
+                       SECRET_KEY="test-only-secret-key-for-the-asgi-server")  # fmt: skip
+    log_path = ARTIFACTS_DIR / "asgi-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "hwr_site.asgi:application"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not _reachable(f"http://127.0.0.1:{port}", port):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"ASGI server did not start; see {log_path}")
+                time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}")
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    path = ARTIFACTS_DIR / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,5 @@
+"""Celery queue names, in one place."""
+
+DEFAULT = "default"
+INFERENCE = "inference"
+TRAINING = "training"

@@ -1,0 +1,39 @@
+"""REST API of the recognition app (CONTRACTS section 4)."""
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hwr_site.api_errors import DomainError
+from recognition import services
+from recognition.serializers import RecognitionSerializer, RecognizeInputSerializer
+
+
+class RecognizeApi(APIView):
+    """Recognise one character from ink (JSON) or from an uploaded image (multipart)."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request=RecognizeInputSerializer, responses=RecognitionSerializer)
+    def post(self, request: Request) -> Response:
+        data: Any = request.data
+        charset = data.get("charset") if hasattr(data, "get") else None
+        if charset is not None and not isinstance(charset, str):
+            raise DomainError("charset must be a string of characters", code="bad_charset")
+        upload = request.FILES.get("image")
+        if upload is not None:
+            if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
+                raise DomainError("The image is larger than 5 MB.", code="image_too_large")
+            recognition = services.image_recognize(data=upload.read(), charset=charset)
+        elif isinstance(data, dict) and "strokes" in data:
+            recognition = services.ink_recognize(strokes=data, charset=charset)
+        else:
+            raise DomainError(
+                'Send JSON {"strokes": ...} or a multipart "image" file.', code="missing_input"
+            )
+        return Response(services.recognition_payload(recognition))

@@ -1,0 +1,217 @@
+"""Live recognition over websockets (CONTRACTS section 5).
+
+The consumer keeps the drawing of its connection, validates every message, and sends each
+change of the drawing to a Celery task on the `inference` queue. The task answers straight
+to this consumer's channel; answers older than one already sent are dropped.
+"""
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from prometheus_client import Counter, Histogram
+
+from recognition.engine.errors import RecognitionError
+from recognition.engine.ink import MAX_POINTS, MAX_STROKES, parse_ink
+
+# A frame never needs more than the whole drawing's worth of points.
+MAX_FRAME_BYTES = 256 * 1024
+CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_NOT_ALLOWED = 4403
+
+LIVE_LATENCY = Histogram(
+    "inkwell_live_prediction_seconds",
+    "From a drawing message received to its prediction sent back",
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2),
+)
+LIVE_ERRORS = Counter("inkwell_live_errors_total", "Error frames sent on sockets", ["code"])
+
+
+class MessageError(Exception):
+    """A message the consumer rejects with an error frame; the socket stays open."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _seq_of(content: dict[str, Any]) -> int:
+    seq = content.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise MessageError("bad_seq", "seq must be a non-negative integer")
+    return seq
+
+
+class InkConsumer(AsyncWebsocketConsumer):
+    """Base of the drawing sockets: the drawing, its messages, and live predictions."""
+
+    message_types: frozenset[str] = frozenset({"stroke", "undo", "clear"})
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.accept()
+            await self.close(code=CLOSE_NOT_LOGGED_IN)
+            return
+        if not await self.authorize(user):
+            await self.accept()
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        self.strokes: list[list[list[float]]] = []
+        self.last_seq = -1
+        self.last_sent_seq = -1
+        self.received_at: dict[int, float] = {}
+        self.timeouts: dict[int, asyncio.TimerHandle] = {}
+        await self.accept()
+
+    async def authorize(self, user: Any) -> bool:
+        """Whether this logged-in user may use this socket."""
+        return True
+
+    def charset(self) -> str | None:
+        """Candidates allowed on this socket; None for all 62 classes."""
+        return None
+
+    async def disconnect(self, code: int) -> None:
+        for handle in getattr(self, "timeouts", {}).values():
+            handle.cancel()
+
+    # Receiving
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        seq: int | None = None
+        try:
+            content = self._decode(text_data, bytes_data)
+            seq = _seq_of(content)
+            if seq <= self.last_seq:
+                raise MessageError("bad_seq", f"seq must increase: {seq} after {self.last_seq}")
+            kind = content.get("type")
+            if kind not in self.message_types:
+                raise MessageError("unknown_type", f"unknown message type {kind!r}")
+            self.last_seq = seq
+            self.received_at[seq] = time.monotonic()
+            await self.handle(kind, seq, content)
+        except MessageError as exc:
+            await self.send_error(seq, exc.code, exc.message)
+        except RecognitionError as exc:
+            await self.send_error(seq, exc.code, exc.message)
+
+    def _decode(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
+        if text_data is None:
+            raise MessageError("bad_message", "send JSON text frames")
+        if len(text_data) > MAX_FRAME_BYTES:
+            raise MessageError(
+                "message_too_large", f"a frame holds at most {MAX_FRAME_BYTES} bytes"
+            )
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            raise MessageError("bad_json", "the message is not valid JSON") from None
+        if not isinstance(content, dict):
+            raise MessageError("bad_message", "the message must be a JSON object")
+        return content
+
+    async def handle(self, kind: str, seq: int, content: dict[str, Any]) -> None:
+        if kind == "stroke":
+            self.add_stroke(content.get("points"))
+        elif kind == "undo":
+            if self.strokes:
+                self.strokes.pop()
+        elif kind == "clear":
+            self.strokes = []
+        await self.predict(seq)
+
+    def add_stroke(self, points: Any) -> None:
+        if not isinstance(points, list) or not points:
+            raise MessageError("bad_format", "a stroke needs a non-empty list of points")
+        if len(self.strokes) >= MAX_STROKES:
+            raise RecognitionError("too_many_strokes", f"at most {MAX_STROKES} strokes")
+        drawn = sum(len(s) for s in self.strokes)
+        if drawn + len(points) > MAX_POINTS:
+            raise RecognitionError("too_many_points", f"at most {MAX_POINTS} points in all")
+        parse_ink([points])  # validates types and coordinates; raises InkError
+        self.strokes.append(points)
+
+    # Predictions
+
+    async def predict(self, seq: int) -> None:
+        if not self.strokes:
+            await self.send_prediction(seq, {"candidates": [], "rejected": False})
+            return
+        from recognition.tasks import LIVE_PREDICTION_EXPIRES_S, recognize_ink
+
+        kwargs = {
+            "reply_channel": self.channel_name,
+            "seq": seq,
+            "strokes": list(self.strokes),
+            "charset": self.charset(),
+        }
+        timeout = settings.RECOGNIZER_TIMEOUT_S
+        self.timeouts[seq] = asyncio.get_running_loop().call_later(
+            timeout, lambda: asyncio.ensure_future(self.recognizer_timed_out(seq))
+        )
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # Embedded mode: the task runs in-process; keep it off the event loop.
+            from asgiref.sync import sync_to_async
+
+            await sync_to_async(recognize_ink.apply, thread_sensitive=False)(kwargs=kwargs)
+        else:
+            recognize_ink.apply_async(kwargs=kwargs, expires=LIVE_PREDICTION_EXPIRES_S)
+
+    async def recognizer_timed_out(self, seq: int) -> None:
+        self.timeouts.pop(seq, None)
+        if self.last_sent_seq < seq:
+            await self.send_error(
+                seq,
+                "recognizer_unavailable",
+                "The recogniser did not answer in time; keep drawing.",
+            )
+
+    async def prediction_ready(self, event: dict[str, Any]) -> None:
+        await self.send_prediction(
+            event["seq"],
+            {
+                "candidates": event["candidates"],
+                "rejected": event["rejected"],
+                "model_version": event["model_version"],
+            },
+        )
+
+    async def prediction_failed(self, event: dict[str, Any]) -> None:
+        self._settle(event["seq"])
+        await self.send_error(event["seq"], event["code"], event["message"])
+
+    def _settle(self, seq: int) -> None:
+        """Forget the timers of every message this answer covers."""
+        for pending in [s for s in self.timeouts if s <= seq]:
+            self.timeouts.pop(pending).cancel()
+        for pending in [s for s in self.received_at if s <= seq]:
+            started = self.received_at.pop(pending)
+            if pending == seq:
+                LIVE_LATENCY.observe(time.monotonic() - started)
+
+    async def send_prediction(self, seq: int, body: dict[str, Any]) -> None:
+        self._settle(seq)
+        if seq <= self.last_sent_seq:
+            return  # a newer drawing was already answered: never send an older one after it
+        self.last_sent_seq = seq
+        if "model_version" not in body:
+            from recognition.selectors import active_model_version
+
+            body["model_version"] = active_model_version()
+        await self.send_json({"type": "prediction", "seq": seq, **body})
+
+    async def send_error(self, seq: int | None, code: str, message: str) -> None:
+        LIVE_ERRORS.labels(code=code).inc()
+        await self.send_json({"type": "error", "seq": seq, "code": code, "message": message})
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content))
+
+
+class RecognizeConsumer(InkConsumer):
+    """`/ws/recognize/`: free drawing for anyone logged in; nothing is stored."""

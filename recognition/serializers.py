@@ -1,0 +1,23 @@
+from rest_framework import serializers
+
+
+class CandidateSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    p = serializers.FloatField()
+
+
+class RecognitionSerializer(serializers.Serializer):
+    label = serializers.CharField(allow_null=True)
+    confidence = serializers.FloatField()
+    candidates = CandidateSerializer(many=True)
+    rejected = serializers.BooleanField()
+    model_version = serializers.CharField()
+    latency_ms = serializers.FloatField()
+
+
+class RecognizeInputSerializer(serializers.Serializer):
+    """Documentation of the request: JSON ink, or a multipart image upload."""
+
+    strokes = serializers.JSONField(required=False, help_text="Ink: [[[x, y, t], ...], ...]")
+    image = serializers.ImageField(required=False, help_text="A photo or scan of one character")
+    charset = serializers.CharField(required=False, help_text="Allowed characters, e.g. 0123456789")

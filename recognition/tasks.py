@@ -1,0 +1,28 @@
+"""Celery tasks of the recognition app: live predictions on the `inference` queue."""
+
+from typing import Any
+
+from celery import shared_task
+
+from hwr_site import queues
+from recognition import services
+from recognition.engine.errors import RecognitionError
+from recognition.replies import send_to_channel
+
+# A live prediction is only useful while the student is still looking at that drawing.
+LIVE_PREDICTION_EXPIRES_S = 10
+
+
+@shared_task(name="recognition.recognize_ink", queue=queues.INFERENCE, ignore_result=True)
+def recognize_ink(*, reply_channel: str, seq: int, strokes: list[Any], charset: str | None) -> None:
+    """Recognise the drawing as it stands after message `seq` and answer the socket."""
+    try:
+        recognition = services.ink_recognize(strokes=strokes, charset=charset, source="live")
+    except RecognitionError as exc:
+        send_to_channel(
+            reply_channel,
+            {"type": "prediction.failed", "seq": seq, "code": exc.code, "message": exc.message},
+        )
+        return
+    payload = services.recognition_payload(recognition)
+    send_to_channel(reply_channel, {"type": "prediction.ready", "seq": seq, **payload})

@@ -1,0 +1,30 @@
+"""Real handwriting from the writer-independent test split, for tests that need real ink."""
+
+import gzip
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("INKWELL_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
+
+
+@cache
+def _unipen_test_split() -> tuple[dict[str, Any], ...]:
+    path = data_dir() / "unipen-1abc.jsonl.gz"
+    with gzip.open(path, "rt") as lines:
+        return tuple(s for s in map(json.loads, lines) if s["split"] == "test")
+
+
+def unipen_test_samples(*, labels: str, per_label: int) -> list[dict[str, Any]]:
+    """The first `per_label` UNIPEN test samples of each label, in file order (deterministic)."""
+    picked: list[dict[str, Any]] = []
+    for label in labels:
+        matches = [s for s in _unipen_test_split() if s["label"] == label][:per_label]
+        picked.extend(matches)
+    return picked

@@ -1,0 +1,185 @@
+"""The free-drawing socket `/ws/recognize/` through the real stack: the ASGI application
+with its origin and session checks, the Redis channel layer and a real Celery worker."""
+
+import json
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from hwr_site.asgi import application
+from hwr_site.celery import app as celery_app
+from recognition.tests.samples import unipen_test_samples
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+def session_headers(client, user) -> list[tuple[bytes, bytes]]:
+    client.force_login(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    return [ORIGIN, (b"cookie", cookie.encode())]
+
+
+async def open_socket(headers, path="/ws/recognize/"):
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect(timeout=5)
+    return communicator, connected
+
+
+async def receive(communicator, timeout=5):
+    return json.loads(await communicator.receive_from(timeout=timeout))
+
+
+async def next_of_type(communicator, kind, timeout=5):
+    while True:
+        frame = await receive(communicator, timeout)
+        if frame["type"] == kind:
+            return frame
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("pat", password="pw-12345678")
+
+
+@pytest.fixture
+def headers(client, user):
+    return session_headers(client, user)
+
+
+async def test_it_closes_with_4401_when_not_logged_in():
+    communicator, connected = await open_socket([ORIGIN])
+    assert connected
+    output = await communicator.receive_output(timeout=5)
+    assert output == {"type": "websocket.close", "code": 4401}
+
+
+async def test_it_refuses_a_foreign_origin(headers):
+    foreign = [h for h in headers if h[0] != b"origin"] + [(b"origin", b"http://evil.example")]
+    _, connected = await open_socket(foreign)
+    assert not connected
+
+
+async def test_it_predicts_real_test_split_characters_stroke_by_stroke(headers, celery_worker):
+    samples = unipen_test_samples(labels="0123456789", per_label=2)
+    communicator, connected = await open_socket(headers)
+    assert connected
+    seq = 0
+    right = 0
+    for sample in samples:
+        seq += 1
+        await communicator.send_json_to({"type": "clear", "seq": seq})
+        for stroke in sample["strokes"]:
+            seq += 1
+            await communicator.send_json_to({"type": "stroke", "seq": seq, "points": stroke})
+        while True:
+            frame = await next_of_type(communicator, "prediction")
+            if frame["seq"] == seq:
+                break
+        assert len(frame["candidates"]) >= 3
+        assert frame["model_version"]
+        right += frame["candidates"][0]["label"] == sample["label"]
+    await communicator.disconnect()
+    assert right >= len(samples) - 2, f"{right}/{len(samples)} digits read right"
+
+
+async def test_predictions_come_in_order_and_never_older_after_newer(headers, celery_worker):
+    sample = unipen_test_samples(labels="B", per_label=1)[0]
+    communicator, _ = await open_socket(headers)
+    seqs = []
+    for seq, stroke in enumerate(sample["strokes"] * 3, start=1):
+        await communicator.send_json_to({"type": "stroke", "seq": seq, "points": stroke})
+    last = len(sample["strokes"]) * 3
+    while not seqs or seqs[-1] != last:
+        seqs.append((await next_of_type(communicator, "prediction"))["seq"])
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    await communicator.disconnect()
+
+
+async def test_undo_and_clear_update_the_prediction(headers, celery_worker):
+    communicator, _ = await open_socket(headers)
+    await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0], [0, 50]]})
+    assert (await next_of_type(communicator, "prediction"))["candidates"]
+    await communicator.send_json_to({"type": "undo", "seq": 2})
+    frame = await next_of_type(communicator, "prediction")
+    assert frame == {**frame, "seq": 2, "candidates": [], "rejected": False}
+    await communicator.send_json_to({"type": "clear", "seq": 3})
+    assert (await next_of_type(communicator, "prediction"))["seq"] == 3
+    await communicator.disconnect()
+
+
+BAD_MESSAGES = [
+    ("not json", "bad_json"),
+    ("[1, 2]", "bad_message"),
+    (json.dumps({"type": "dance", "seq": 1}), "unknown_type"),
+    (json.dumps({"type": "stroke", "seq": "one", "points": [[1, 2]]}), "bad_seq"),
+    (json.dumps({"type": "stroke", "seq": 1, "points": "abc"}), "bad_format"),
+    (json.dumps({"type": "stroke", "seq": 1, "points": []}), "bad_format"),
+    (json.dumps({"type": "stroke", "seq": 1, "points": [["x", 2]]}), "bad_format"),
+    (json.dumps({"type": "stroke", "seq": 1, "points": [[1e9, 2]]}), "bad_coordinate"),
+    (json.dumps({"type": "stroke", "seq": 1, "points": [[1, 2]] * 4001}), "too_many_points"),
+    (json.dumps({"type": "submit", "seq": 1}), "unknown_type"),
+]
+
+
+@pytest.mark.parametrize(("frame", "code"), BAD_MESSAGES)
+async def test_bad_messages_get_an_error_frame_and_the_socket_stays_open(
+    headers, celery_worker, frame, code
+):
+    communicator, _ = await open_socket(headers)
+    await communicator.send_to(text_data=frame)
+    error = await receive(communicator)
+    assert error["type"] == "error"
+    assert error["code"] == code
+    assert error["message"]
+    await communicator.send_json_to({"type": "stroke", "seq": 5, "points": [[0, 0], [9, 9]]})
+    assert (await next_of_type(communicator, "prediction"))["seq"] == 5
+    await communicator.disconnect()
+
+
+async def test_a_binary_frame_gets_an_error(headers):
+    communicator, _ = await open_socket(headers)
+    await communicator.send_to(bytes_data=b"\x00\x01")
+    assert (await receive(communicator))["code"] == "bad_message"
+    await communicator.disconnect()
+
+
+async def test_seq_must_increase(headers, celery_worker):
+    communicator, _ = await open_socket(headers)
+    await communicator.send_json_to({"type": "stroke", "seq": 4, "points": [[0, 0], [5, 5]]})
+    await next_of_type(communicator, "prediction")
+    await communicator.send_json_to({"type": "clear", "seq": 4})
+    assert (await receive(communicator))["code"] == "bad_seq"
+    await communicator.disconnect()
+
+
+async def test_too_many_strokes_are_refused(headers, celery_worker, settings):
+    communicator, _ = await open_socket(headers)
+    for seq in range(1, 66):
+        await communicator.send_json_to({"type": "stroke", "seq": seq, "points": [[seq, 0]]})
+    codes = set()
+    while "too_many_strokes" not in codes:
+        frame = await receive(communicator)
+        codes.add(frame.get("code"))
+    await communicator.disconnect()
+
+
+@pytest.fixture
+def inference_paused(celery_worker):
+    """The worker stops consuming the inference queue: as if every inference worker were down."""
+    celery_app.control.cancel_consumer("inference", reply=True)
+    yield
+    celery_app.control.add_consumer("inference", reply=True)
+
+
+async def test_it_says_recognizer_unavailable_when_no_worker_answers(headers, inference_paused):
+    communicator, _ = await open_socket(headers)
+    await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0], [5, 40]]})
+    frame = await receive(communicator, timeout=6)
+    assert frame["type"] == "error"
+    assert frame["code"] == "recognizer_unavailable"
+    assert frame["seq"] == 1
+    await communicator.send_json_to({"type": "undo", "seq": 2})
+    assert (await next_of_type(communicator, "prediction"))["seq"] == 2
+    await communicator.disconnect()
