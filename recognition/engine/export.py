@@ -1,0 +1,51 @@
+"""Export a trained Keras model to LiteRT (.tflite) and write the model card.
+
+TensorFlow is imported inside the functions: serving never needs it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+TFLITE_NAME = "model.tflite"
+KERAS_NAME = "model.keras"
+CARD_JSON = "model_card.json"
+CARD_MD = "model_card.md"
+
+
+def export_tflite(model: Any, path: Path) -> int:
+    """Convert ``model`` to a float32 LiteRT flatbuffer (dynamic batch); return its size.
+
+    ``from_keras_model`` freezes Keras 3 variables into the flatbuffer; converting a
+    hand-made concrete function instead left them as unresolved resources (NaN outputs).
+    """
+    import tensorflow as tf
+
+    blob = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    path.write_bytes(blob)
+    return len(blob)
+
+
+def save_inference_keras(model: Any, path: Path) -> None:
+    """Save an uncompiled copy (no optimizer state: smaller; used by the benchmark)."""
+    import keras
+
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    clone.save(path)
+
+
+def write_model_card(model_dir: Path, card: dict[str, Any]) -> None:
+    """Write ``model_card.json`` and the Markdown rendering ``model_card.md``."""
+    (model_dir / CARD_JSON).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
+    from .model_card import render_markdown
+
+    (model_dir / CARD_MD).write_text(render_markdown(card))
+
+
+def read_model_card(model_dir: Path) -> dict[str, Any]:
+    """The parsed ``model_card.json`` of a model folder."""
+    data: dict[str, Any] = json.loads((model_dir / CARD_JSON).read_text())
+    return data
