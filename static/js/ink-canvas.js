@@ -116,6 +116,7 @@ export class InkCanvas extends EventTarget {
     }
     this._cssWidth = width;
     this._cssHeight = height;
+    if (this._rect) this._rect = rect;
     this._dpr = dpr;
     this.canvas.width = Math.round(width * dpr);
     this.canvas.height = Math.round(height * dpr);
@@ -210,13 +211,17 @@ export class InkCanvas extends EventTarget {
       this._emit("limit", { reason: "points" });
       return;
     }
-    this.canvas.focus({ preventScroll: true });
+    // Take focus from a button so Enter submits instead of pressing that button again;
+    // focusVisible:false keeps the keyboard focus ring off for pen and touch.
+    this.canvas.focus({ preventScroll: true, focusVisible: false });
     try {
       this.canvas.setPointerCapture(e.pointerId);
     } catch {
       // Synthetic events have no active pointer to capture; drawing still works.
     }
     this._pointerId = e.pointerId;
+    // Scrolling is blocked while drawing, so one measurement serves the whole stroke.
+    this._rect = this.canvas.getBoundingClientRect();
     if (this.strokes.length === 0 || this._t0 === null) this._t0 = this._timeOf(e);
     this._current = [];
     this._addPoint(e, true);
@@ -248,7 +253,7 @@ export class InkCanvas extends EventTarget {
   _addPoint(e, force = false) {
     const pts = this._current;
     if (this.pointCount >= this.limits.maxPoints) return false;
-    const rect = this.canvas.getBoundingClientRect();
+    const rect = this._rect || this.canvas.getBoundingClientRect();
     const x = round1(e.clientX - rect.left);
     const y = round1(e.clientY - rect.top);
     const last = pts[pts.length - 1];
@@ -270,6 +275,7 @@ export class InkCanvas extends EventTarget {
     const id = this._pointerId;
     this._current = null;
     this._pointerId = null;
+    this._rect = null;
     if (id !== null && this.canvas.hasPointerCapture?.(id)) {
       try {
         this.canvas.releasePointerCapture(id);
@@ -288,6 +294,7 @@ export class InkCanvas extends EventTarget {
     const id = this._pointerId;
     this._current = null;
     this._pointerId = null;
+    this._rect = null;
     if (id !== null && this.canvas.hasPointerCapture?.(id)) {
       try {
         this.canvas.releasePointerCapture(id);

@@ -76,6 +76,7 @@ export class PracticePage {
     this.index = 0;
     this.target = this.mode === "practice" ? this.targets[0] || "" : "";
     this.shownSeq = 0;
+    this._slowSeq = 0; // a prediction at or after this seq means recognition is back
     this.done = false;
     this.submitting = false;
     this._advanceTimer = 0;
@@ -236,7 +237,7 @@ export class PracticePage {
     // Never go back in time, and never show a drawing that was cleared or undone.
     if (seq < this.shownSeq || seq < this.socket.floorSeq) return;
     this.shownSeq = seq;
-    this._clearNotice("recognizer_unavailable");
+    if (seq >= this._slowSeq) this._clearNotice("recognizer_unavailable");
     if (!this.ink.strokes.length) {
       this._renderCandidates([]);
       return;
@@ -312,6 +313,7 @@ export class PracticePage {
     const sent = seq === null ? undefined : this.socket.sentType(seq);
     // Clearing or undoing to an empty page may be "empty drawing" to the server: not news.
     if ((sent === "clear" || sent === "undo") && !this.ink.strokes.length) return;
+    if (code === "recognizer_unavailable") this._slowSeq = seq ?? this.socket.seq;
     const friendly = FRIENDLY_ERRORS[code] || frame.message || "Something went wrong.";
     if (this.submitting && (sent === "submit" || seq === this.socket.awaitingSubmitSeq)) {
       this._settleFailedSubmit(`${friendly} Press Submit to try again.`);
@@ -335,6 +337,7 @@ export class PracticePage {
     if (done) {
       this.done = true;
       this.ink.clear();
+      this._renderCandidates([]);
       this.ink.setTarget("", { showTracing: false });
     } else {
       this.target = next;
@@ -425,7 +428,8 @@ export class PracticePage {
     list.toggleAttribute("data-rejected", rejected);
     const status = this.els.candidatesStatus;
     if (status) {
-      if (!items.length) status.textContent = "Start drawing to see my guesses.";
+      if (!items.length && this.done) status.textContent = "All done!";
+      else if (!items.length) status.textContent = "Start drawing to see my guesses.";
       else if (rejected) status.textContent = "I'm not sure yet. Keep going!";
       else status.textContent = `My best guess: ${describeChar(candidates[0].label)}.`;
     }
