@@ -56,7 +56,8 @@ def ink_to_raster(ink: Ink | Sequence[np.ndarray], width_scale: float = 1.0) -> 
     centre = (lo + hi) / 2.0
     offset = big / 2.0 - centre * scale
     width = max(1.0, STROKE_WIDTH * box * width_scale)
-    return _draw_strokes([s * scale + offset for s in strokes], width)
+    # Rounding away float noise keeps the raster identical under any offset and scale.
+    return _draw_strokes([np.round(s * scale + offset, 6) for s in strokes], width)
 
 
 def _draw_strokes(strokes: list[np.ndarray], width: float) -> np.ndarray:
