@@ -252,10 +252,19 @@ export class PracticePage {
     this.submitting = false;
     clearTimeout(this._submitTimer);
     this.socket.submitSettled();
-    const correct = frame.correct === true;
+    const { next, done } = this._nextTarget(frame);
+    if (typeof frame.correct !== "boolean") {
+      // Stored, but the recogniser answers later (it was down): say so, move on.
+      this._setFeedback("pending", [
+        el("p", { class: "feedback__verdict", text: "Saved! We'll check this one soon." }),
+        el("p", { class: "feedback__next", text: done ? "All done! Great work." : `Next: ${next}` }),
+      ]);
+      this._scheduleAdvance(next, done);
+      return;
+    }
+    const correct = frame.correct;
     const score = Math.max(0, Math.min(100, Math.round(Number(frame.score) || 0)));
     const saw = frame.label ? String(frame.label) : "";
-    const { next, done } = this._nextTarget(frame);
 
     const parts = [
       el(
@@ -302,7 +311,10 @@ export class PracticePage {
       }),
     );
     this._setFeedback(correct ? "true" : "false", parts);
+    this._scheduleAdvance(next, done);
+  }
 
+  _scheduleAdvance(next, done) {
     clearTimeout(this._advanceTimer);
     this._advanceTimer = setTimeout(() => this._advance(next, done), ADVANCE_DELAY_MS);
   }
