@@ -33,7 +33,9 @@ export function readConfig(root, doc = document) {
     }
   }
   const data = root.dataset;
-  const mode = (config.mode || data.mode) === "free" ? "free" : "practice";
+  // No socket path at all means a bare include (free drawing page without context).
+  const noUrl = !config.ws_url && !data.wsUrl;
+  const mode = noUrl || (config.mode || data.mode) === "free" ? "free" : "practice";
   let targets = Array.isArray(config.targets) ? config.targets : [];
   if (!targets.length && data.targets) targets = [...data.targets.replace(/\s+/g, "")];
   const showTracing =
