@@ -1,0 +1,106 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from classroom.models import Attempt, Classroom, Exercise, Membership, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "first_name", "last_name", "email", "role", "is_staff", "is_active")
+    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    search_fields = ("username", "first_name", "last_name", "email")
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Inkwell", {"fields": ("role",)}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),
+    )
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("student",)
+    readonly_fields = ("joined_at",)
+
+
+class ExerciseInline(admin.TabularInline):
+    model = Exercise
+    extra = 0
+    fields = ("title", "characters", "repetitions", "due_at", "archived")
+    show_change_link = True
+
+
+@admin.register(Classroom)
+class ClassroomAdmin(admin.ModelAdmin):
+    list_display = ("name", "teacher", "join_code", "student_count", "archived_at", "created_at")
+    list_filter = (("archived_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("name", "join_code", "teacher__username")
+    autocomplete_fields = ("teacher",)
+    readonly_fields = ("created_at",)
+    inlines = (MembershipInline, ExerciseInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Classroom]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("teacher")
+            .annotate(student_total=Count("memberships", distinct=True))
+        )
+
+    @admin.display(description="students", ordering="student_total")
+    def student_count(self, obj: Classroom) -> int:
+        return getattr(obj, "student_total", 0)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("student", "classroom", "joined_at")
+    list_filter = ("classroom",)
+    search_fields = ("student__username", "classroom__name", "classroom__join_code")
+    autocomplete_fields = ("student", "classroom")
+    list_select_related = ("student", "classroom")
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "classroom",
+        "characters",
+        "repetitions",
+        "order",
+        "case_rule",
+        "due_at",
+        "archived",
+    )
+    list_filter = ("archived", "order", "case_rule", "show_tracing", "classroom")
+    search_fields = ("title", "characters", "classroom__name")
+    autocomplete_fields = ("classroom",)
+    list_select_related = ("classroom",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "student",
+        "exercise",
+        "target",
+        "predicted_label",
+        "correct",
+        "score",
+        "status",
+        "model_version",
+    )
+    list_filter = ("status", "correct", "model_version", "exercise__classroom")
+    search_fields = ("student__username", "exercise__title", "target", "client_submission_id")
+    list_select_related = ("student", "exercise")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("student", "exercise")
+    readonly_fields = ("created_at",)
+    exclude = ("image",)  # raw PNG bytes are not editable text

@@ -1,0 +1,116 @@
+"""Forms parse and check input; the services in `classroom.services` do the writing."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+from classroom import services
+from classroom.models import Classroom, Exercise, User, normalize_join_code
+
+
+class SignUpForm(UserCreationForm):
+    role = forms.ChoiceField(
+        label="I am a",
+        choices=User.Role.choices,
+        widget=forms.RadioSelect,
+        initial=User.Role.STUDENT,
+    )
+    join_code = forms.CharField(
+        label="Class code (optional)",
+        required=False,
+        max_length=32,
+        help_text="Students: the 8-letter code your teacher gave you.",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "email", "role")
+        labels = {"first_name": "First name (optional)", "email": "Email (optional)"}
+        help_texts = {"email": "Only needed to reset a forgotten password."}
+
+    def clean_join_code(self) -> str:
+        return normalize_join_code(self.cleaned_data.get("join_code", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("join_code") and cleaned.get("role") == User.Role.TEACHER:
+            self.add_error("join_code", "Only students join classes with a code.")
+        return cleaned
+
+    def sign_up(self) -> User:
+        """Create the account through the service; a bad code becomes a field error."""
+        data = self.cleaned_data
+        return services.user_sign_up(
+            username=data["username"],
+            password=data["password1"],
+            role=data["role"],
+            email=data.get("email", ""),
+            first_name=data.get("first_name", ""),
+            join_code=data.get("join_code", ""),
+        )
+
+
+class ClassroomForm(forms.ModelForm):
+    class Meta:
+        model = Classroom
+        fields = ("name",)
+        labels = {"name": "Class name"}
+        widgets = {"name": forms.TextInput(attrs={"autocomplete": "off"})}
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(
+        label="Class code",
+        max_length=32,
+        help_text="8 letters and digits, for example HAPP-YPEN. Spaces and dashes are fine.",
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "class": "code-input"}
+        ),
+    )
+
+
+class ExerciseForm(forms.ModelForm):
+    due_at = forms.DateTimeField(
+        label="Due (optional)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+
+    class Meta:
+        model = Exercise
+        fields = (
+            "title",
+            "characters",
+            "repetitions",
+            "order",
+            "case_rule",
+            "due_at",
+            "show_tracing",
+        )
+        widgets = {
+            "characters": forms.TextInput(
+                attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
+            ),
+            "order": forms.RadioSelect,
+            "case_rule": forms.RadioSelect,
+            "repetitions": forms.NumberInput(attrs={"min": 1, "max": 20}),
+        }
+
+    def clean_characters(self) -> str:
+        # Spaces between characters are a natural way to type a list; they are not kept.
+        return "".join(self.cleaned_data.get("characters", "").split())
+
+    def fields_for_service(self) -> services.ExerciseFields:
+        data = self.cleaned_data
+        return services.ExerciseFields(
+            title=data["title"],
+            characters=data["characters"],
+            repetitions=data["repetitions"],
+            order=data["order"],
+            case_rule=data["case_rule"],
+            due_at=data.get("due_at"),
+            show_tracing=data.get("show_tracing", False),
+        )

@@ -1,0 +1,256 @@
+"""People and classes: users with a role, classes with join codes, memberships,
+the exercises teachers set and the attempts students make."""
+
+import random
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+# No 0/O or 1/I: codes are read aloud and copied from a board by children.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalize_join_code(raw: str) -> str:
+    """A code as typed ("hap py-pen ") in the stored form ("HAPPYPEN")."""
+    return "".join(ch for ch in raw if ch not in " -\t").upper()
+
+
+def display_join_code(code: str) -> str:
+    """Two groups of four are easier to read aloud and copy from a board."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == JOIN_CODE_LENGTH else code
+
+
+class User(AbstractUser):
+    """A student or a teacher; staff users are the platform's admins."""
+
+    class Role(models.TextChoices):
+        STUDENT = "student", "Student"
+        TEACHER = "teacher", "Teacher"
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
+    # Children often have no email address: usernames work alone.
+    email = models.EmailField("email address", blank=True)
+
+    # `createsuperuser --noinput` needs only DJANGO_SUPERUSER_USERNAME and _PASSWORD.
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == self.Role.TEACHER
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == self.Role.STUDENT
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Classroom(models.Model):
+    name = models.CharField(max_length=100)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="taught_classes"
+    )
+    join_code = models.CharField(max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    students: "models.ManyToManyField[User, Membership]" = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="classes"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "class"
+        verbose_name_plural = "classes"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("class_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def join_code_display(self) -> str:
+        return display_join_code(self.join_code)
+
+
+class Membership(models.Model):
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="memberships")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "student"], name="unique_membership")
+        ]
+        ordering = ["joined_at"]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.classroom}"
+
+
+# The 62 classes the recogniser knows (CONTRACTS section 2).
+CHARACTER_CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+MAX_REPETITIONS = 20
+# Letters whose upper and lower case differ only in size, so a child's "s" and "S" are the
+# same shape on a canvas. With the lenient case rule these accept either case.
+LENIENT_CASE_LETTERS = frozenset("cCkKoOpPsSuUvVwWxXyYzZ")
+
+
+def validate_characters(value: str) -> None:
+    """Characters must come from the 62 classes, each at most once."""
+    if not value:
+        raise ValidationError("Enter at least one character.", code="empty")
+    unknown = sorted({ch for ch in value if ch not in CHARACTER_CLASSES})
+    if unknown:
+        shown = " ".join(repr(ch) for ch in unknown)
+        raise ValidationError(
+            f"Only digits 0-9 and letters A-Z, a-z can be practised, not {shown}.",
+            code="unknown_character",
+        )
+    repeated = sorted({ch for ch in value if value.count(ch) > 1})
+    if repeated:
+        raise ValidationError(
+            f"Each character may appear once (use repetitions to practise it more): "
+            f"{' '.join(repeated)}.",
+            code="repeated_character",
+        )
+
+
+class Exercise(models.Model):
+    """Characters a teacher asks a class to practise, each a number of times."""
+
+    class Order(models.TextChoices):
+        AS_WRITTEN = "as_written", "As written"
+        SHUFFLED = "shuffled", "Shuffled"
+
+    class CaseRule(models.TextChoices):
+        STRICT = "strict", "Strict: upper and lower case must match"
+        LENIENT = "lenient", "Lenient: c k o p s u v w x y z accept either case"
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="exercises")
+    title = models.CharField(max_length=100)
+    characters = models.CharField(
+        max_length=len(CHARACTER_CLASSES),
+        validators=[validate_characters],
+        help_text="Digits and letters to practise, for example 0123456789 or aeiou.",
+    )
+    repetitions = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REPETITIONS)],
+        help_text=f"How many times each character is written (1 to {MAX_REPETITIONS}).",
+    )
+    order = models.CharField(max_length=16, choices=Order.choices, default=Order.AS_WRITTEN)
+    case_rule = models.CharField(max_length=16, choices=CaseRule.choices, default=CaseRule.STRICT)
+    due_at = models.DateTimeField("due", null=True, blank=True)
+    show_tracing = models.BooleanField(
+        "show a model to trace", default=True, help_text="A faded character to write over."
+    )
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [models.F("due_at").asc(nulls_last=True), "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(repetitions__gte=1, repetitions__lte=MAX_REPETITIONS),
+                name="exercise_repetitions_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def total_writes(self) -> int:
+        return len(self.characters) * self.repetitions
+
+    def accepts(self, *, target: str, label: str) -> bool:
+        """Whether the recognised `label` counts as a correct `target` under the case rule."""
+        if label == target:
+            return True
+        return (
+            self.case_rule == self.CaseRule.LENIENT
+            and target in LENIENT_CASE_LETTERS
+            and label.lower() == target.lower()
+        )
+
+    def targets(self, *, seed: int | None = None) -> list[str]:
+        """The characters in the order a student writes them, each `repetitions` times."""
+        sequence = [ch for ch in self.characters for _ in range(self.repetitions)]
+        if self.order == self.Order.SHUFFLED:
+            random.Random(seed).shuffle(sequence)
+        return sequence
+
+    def practice_url(self) -> str:
+        # The practice page belongs to the live path; fall back to its documented path.
+        try:
+            return reverse("practice", kwargs={"exercise_id": self.pk})
+        except NoReverseMatch:
+            return f"/practice/{self.pk}/"
+
+
+class Attempt(models.Model):
+    """One character a student wrote for an exercise, with what the recogniser saw."""
+
+    class Status(models.TextChoices):
+        RECOGNIZED = "recognized", "Recognized"
+        PENDING = "pending", "Pending"
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="attempts")
+    target = models.CharField(max_length=1)
+    ink = models.JSONField(help_text="Strokes with timings, as CONTRACTS section 1.")
+    image = models.BinaryField(blank=True, default=b"")
+    predicted_label = models.CharField(max_length=1, blank=True)
+    candidates = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=32, blank=True)
+    correct = models.BooleanField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    recognition_latency_ms = models.FloatField(null=True, blank=True)
+    time_taken_ms = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    client_submission_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A double submit (retry, double tap) stores one attempt.
+            models.UniqueConstraint(
+                fields=["student", "exercise", "client_submission_id"],
+                name="unique_attempt_submission",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["exercise", "student"], name="attempt_exercise_student"),
+            models.Index(fields=["student", "created_at"], name="attempt_student_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} wrote {self.target!r} ({self.get_status_display()})"

@@ -1,0 +1,194 @@
+"""Writes for accounts, classes and exercises.
+
+Every service takes keyword-only arguments, owns its transaction and raises
+`ClassroomError` (with a stable `code`) for what the domain forbids; pages, the API and
+management commands turn that into their own kind of error.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from classroom.models import (
+    Classroom,
+    Exercise,
+    Membership,
+    User,
+    new_join_code,
+    normalize_join_code,
+)
+
+
+class ClassroomError(Exception):
+    """Something the domain forbids; `code` is stable, `message` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+UNKNOWN_CODE = "No class has this code. Check it with your teacher."
+ARCHIVED = "This class is archived."
+ALREADY_MEMBER = "You are already in this class."
+
+
+def _require_teacher(user: User) -> None:
+    if not user.is_teacher:
+        raise ClassroomError("not_a_teacher", "Only teachers can do this.")
+
+
+def user_sign_up(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    email: str = "",
+    first_name: str = "",
+    join_code: str = "",
+) -> User:
+    """Create an account; a student who gives a join code is in that class at once.
+
+    Both happen or neither does: a bad code leaves no account behind.
+    """
+    if role not in User.Role.values:
+        raise ClassroomError("unknown_role", "Choose student or teacher.")
+    if join_code and role != User.Role.STUDENT:
+        raise ClassroomError("not_a_student", "Only students join classes with a code.")
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=username, password=password, email=email, role=role, first_name=first_name
+        )
+        if join_code:
+            class_join(student=user, code=join_code)
+    return user
+
+
+def class_create(*, teacher: User, name: str) -> Classroom:
+    """A new class taught by `teacher`, with a fresh join code."""
+    _require_teacher(teacher)
+    with transaction.atomic():
+        for _ in range(5):
+            try:
+                with transaction.atomic():
+                    return Classroom.objects.create(
+                        teacher=teacher, name=name.strip(), join_code=new_join_code()
+                    )
+            except IntegrityError:
+                continue  # 32**8 codes: a clash is rare, five in a row means a real fault
+        raise ClassroomError("no_code", "Could not pick a free join code; try again.")
+
+
+def class_rename(*, classroom: Classroom, name: str) -> Classroom:
+    """Give a class a new name."""
+    with transaction.atomic():
+        classroom.name = name.strip()
+        classroom.save(update_fields=["name"])
+    return classroom
+
+
+def class_set_archived(*, classroom: Classroom, archived: bool) -> Classroom:
+    """Archive a class (no one can join, students stop seeing its work) or bring it back."""
+    with transaction.atomic():
+        classroom.archived_at = (classroom.archived_at or timezone.now()) if archived else None
+        classroom.save(update_fields=["archived_at"])
+    return classroom
+
+
+def class_regenerate_code(*, classroom: Classroom) -> Classroom:
+    """A new join code; the old one stops working. Members stay members."""
+    old = classroom.join_code
+    for _ in range(5):
+        classroom.join_code = new_join_code()
+        if classroom.join_code == old:
+            continue
+        try:
+            with transaction.atomic():
+                classroom.save(update_fields=["join_code"])
+            return classroom
+        except IntegrityError:
+            continue
+    classroom.join_code = old
+    raise ClassroomError("no_code", "Could not pick a free join code; try again.")
+
+
+def class_join(*, student: User, code: str) -> Membership:
+    """Join the class whose code is `code` (spaces, hyphens and case ignored)."""
+    if not student.is_student:
+        raise ClassroomError("not_a_student", "Only students join classes with a code.")
+    normalized = normalize_join_code(code)
+    with transaction.atomic():
+        classroom = Classroom.objects.filter(join_code=normalized).first()
+        if classroom is None:
+            raise ClassroomError("unknown_code", UNKNOWN_CODE)
+        if classroom.is_archived:
+            raise ClassroomError("class_archived", ARCHIVED)
+        membership, created = Membership.objects.get_or_create(classroom=classroom, student=student)
+        if not created:
+            raise ClassroomError("already_member", ALREADY_MEMBER)
+    return membership
+
+
+def class_leave(*, student: User, classroom: Classroom) -> None:
+    """The student leaves the class; their attempts stay for the teacher's records."""
+    with transaction.atomic():
+        deleted, _ = Membership.objects.filter(classroom=classroom, student=student).delete()
+    if not deleted:
+        raise ClassroomError("not_a_member", "You are not in this class.")
+
+
+def class_remove_student(*, classroom: Classroom, student: User) -> None:
+    """The teacher takes a student off the roster."""
+    with transaction.atomic():
+        deleted, _ = Membership.objects.filter(classroom=classroom, student=student).delete()
+    if not deleted:
+        raise ClassroomError("not_a_member", f"{student} is not in this class.")
+
+
+@dataclass(frozen=True)
+class ExerciseFields:
+    title: str
+    characters: str
+    repetitions: int
+    order: str
+    case_rule: str
+    due_at: datetime | None
+    show_tracing: bool
+
+
+def _apply(exercise: Exercise, fields: ExerciseFields) -> None:
+    exercise.title = fields.title.strip()
+    exercise.characters = "".join(fields.characters.split())
+    exercise.repetitions = fields.repetitions
+    exercise.order = fields.order
+    exercise.case_rule = fields.case_rule
+    exercise.due_at = fields.due_at
+    exercise.show_tracing = fields.show_tracing
+    exercise.full_clean(exclude=["classroom"])
+
+
+def exercise_create(*, classroom: Classroom, fields: ExerciseFields) -> Exercise:
+    """A new exercise for the class; raises ValidationError on bad fields."""
+    exercise = Exercise(classroom=classroom)
+    _apply(exercise, fields)
+    with transaction.atomic():
+        exercise.save()
+    return exercise
+
+
+def exercise_update(*, exercise: Exercise, fields: ExerciseFields) -> Exercise:
+    """Change an exercise; attempts already made keep counting."""
+    _apply(exercise, fields)
+    with transaction.atomic():
+        exercise.save()
+    return exercise
+
+
+def exercise_set_archived(*, exercise: Exercise, archived: bool) -> Exercise:
+    """Hide an exercise from students (kept with its attempts) or show it again."""
+    with transaction.atomic():
+        exercise.archived = archived
+        exercise.save(update_fields=["archived"])
+    return exercise

@@ -1,0 +1,15 @@
+"""Template helpers for the site's pages."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def url_or(name: str, fallback: str) -> str:
+    """The URL named `name`, or `fallback` while the app that serves it is not installed."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return fallback

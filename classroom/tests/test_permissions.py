@@ -1,0 +1,203 @@
+"""Who gets what: every page and action of the classroom app, for every kind of visitor.
+
+Rule: anonymous visitors go to log in (302); an object the visitor may not see is a 404;
+a visible object they may not change, or a page for the other role, is a 403. Staff see
+everything but change things in the admin site.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from classroom.models import Classroom, Exercise, User
+from classroom.tests.factories import (
+    ClassroomFactory,
+    ExerciseFactory,
+    MembershipFactory,
+    StaffFactory,
+    StudentFactory,
+    TeacherFactory,
+)
+
+ACTORS = ("anonymous", "member", "outsider", "teacher", "other_teacher", "staff")
+
+
+@dataclass
+class World:
+    classroom: Classroom
+    exercise: Exercise
+    users: dict[str, User | None]
+
+
+@pytest.fixture
+def world(db) -> World:
+    teacher = TeacherFactory.create()
+    classroom = ClassroomFactory.create(teacher=teacher)
+    member = StudentFactory.create()
+    MembershipFactory.create(classroom=classroom, student=member)
+    outsider = StudentFactory.create()
+    MembershipFactory.create(student=outsider)  # in another teacher's class
+    other_teacher = TeacherFactory.create()
+    ClassroomFactory.create(teacher=other_teacher)
+    return World(
+        classroom=classroom,
+        exercise=ExerciseFactory.create(classroom=classroom),
+        users={
+            "anonymous": None,
+            "member": member,
+            "outsider": outsider,
+            "teacher": teacher,
+            "other_teacher": other_teacher,
+            "staff": StaffFactory.create(),
+        },
+    )
+
+
+def _codes(*codes: int) -> dict[str, int]:
+    return dict(zip(ACTORS, codes, strict=True))
+
+
+Url = Callable[[World], str]
+
+
+def _class(name: str) -> Url:
+    return lambda w: reverse(name, kwargs={"pk": w.classroom.pk})
+
+
+def _exercise(name: str) -> Url:
+    return lambda w: reverse(name, kwargs={"pk": w.exercise.pk})
+
+
+def _member_url(w: World) -> str:
+    member = w.users["member"]
+    assert member is not None
+    return reverse("class_remove_student", kwargs={"pk": w.classroom.pk, "student_id": member.pk})
+
+
+def _named(name: str) -> Url:
+    return lambda w: reverse(name)
+
+
+#                           anonymous member outsider teacher other_teacher staff
+MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
+    ("home", "get", _named("home"), _codes(200, 200, 200, 200, 200, 200)),
+    ("login", "get", _named("login"), _codes(200, 200, 200, 200, 200, 200)),
+    ("signup", "get", _named("signup"), _codes(200, 302, 302, 302, 302, 302)),
+    ("logout", "post", _named("logout"), _codes(302, 302, 302, 302, 302, 302)),
+    ("password_change", "get", _named("password_change"), _codes(302, 200, 200, 200, 200, 200)),
+    ("password_reset", "get", _named("password_reset"), _codes(200, 200, 200, 200, 200, 200)),
+    ("class_list", "get", _named("class_list"), _codes(302, 200, 200, 200, 200, 200)),
+    ("class_create", "get", _named("class_create"), _codes(302, 403, 403, 200, 200, 403)),
+    ("class_create", "post", _named("class_create"), _codes(302, 403, 403, 302, 302, 403)),
+    ("class_join", "get", _named("class_join"), _codes(302, 200, 200, 403, 403, 403)),
+    ("exercise_list", "get", _named("exercise_list"), _codes(302, 200, 200, 403, 403, 403)),
+    ("class_detail", "get", _class("class_detail"), _codes(302, 200, 404, 200, 404, 200)),
+    ("class_edit", "get", _class("class_edit"), _codes(302, 403, 404, 200, 404, 403)),
+    ("class_edit", "post", _class("class_edit"), _codes(302, 403, 404, 302, 404, 403)),
+    ("class_archive", "post", _class("class_archive"), _codes(302, 403, 404, 302, 404, 403)),
+    ("class_archive", "get", _class("class_archive"), _codes(405, 405, 405, 405, 405, 405)),
+    (
+        "class_regenerate_code",
+        "post",
+        _class("class_regenerate_code"),
+        _codes(302, 403, 404, 302, 404, 403),
+    ),
+    ("class_leave", "post", _class("class_leave"), _codes(302, 302, 404, 403, 404, 403)),
+    ("class_remove_student", "post", _member_url, _codes(302, 403, 404, 302, 404, 403)),
+    ("exercise_create", "get", _class("exercise_create"), _codes(302, 403, 404, 200, 404, 403)),
+    ("exercise_create", "post", _class("exercise_create"), _codes(302, 403, 404, 302, 404, 403)),
+    ("exercise_detail", "get", _exercise("exercise_detail"), _codes(302, 200, 404, 200, 404, 200)),
+    ("exercise_edit", "get", _exercise("exercise_edit"), _codes(302, 403, 404, 200, 404, 403)),
+    ("exercise_edit", "post", _exercise("exercise_edit"), _codes(302, 403, 404, 302, 404, 403)),
+    (
+        "exercise_archive",
+        "post",
+        _exercise("exercise_archive"),
+        _codes(302, 403, 404, 302, 404, 403),
+    ),
+    ("admin", "get", lambda w: reverse("admin:index"), _codes(302, 302, 302, 302, 302, 200)),
+]
+
+# Valid bodies, so that a 302 for an allowed user means the action happened.
+POST_DATA = {
+    "class_create": {"name": "New class"},
+    "class_edit": {"name": "Renamed"},
+    "exercise_create": {
+        "title": "Digits",
+        "characters": "0123",
+        "repetitions": "2",
+        "order": "as_written",
+        "case_rule": "strict",
+    },
+    "exercise_edit": {
+        "title": "Digits",
+        "characters": "0123",
+        "repetitions": "2",
+        "order": "shuffled",
+        "case_rule": "lenient",
+    },
+}
+
+CASES = [
+    pytest.param(name, method, url, actor, codes[actor], id=f"{method}-{name}-{actor}")
+    for name, method, url, codes in MATRIX
+    for actor in ACTORS
+]
+
+
+@pytest.mark.parametrize(("name", "method", "url", "actor", "expected"), CASES)
+def test_it_answers_each_visitor_with_the_expected_status(
+    world: World,
+    client_as: Callable[[User | None], Client],
+    name: str,
+    method: str,
+    url: Url,
+    actor: str,
+    expected: int,
+) -> None:
+    client = client_as(world.users[actor])
+    if method == "post":
+        response = client.post(url(world), POST_DATA.get(name, {}))
+    else:
+        response = client.get(url(world))
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("name", ["class_detail", "class_edit", "exercise_create"])
+def test_it_hides_a_class_that_does_not_exist(
+    world: World, client_as: Callable[[User | None], Client], name: str
+) -> None:
+    response = client_as(world.users["teacher"]).get(reverse(name, kwargs={"pk": 999_999}))
+    assert response.status_code == 404
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(
+    world: World, client_as: Callable[[User | None], Client]
+) -> None:
+    url = reverse("class_detail", kwargs={"pk": world.classroom.pk})
+    response = client_as(None).get(url)
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_it_hides_an_archived_exercise_from_students(
+    world: World, client_as: Callable[[User | None], Client]
+) -> None:
+    world.exercise.archived = True
+    world.exercise.save()
+    url = reverse("exercise_detail", kwargs={"pk": world.exercise.pk})
+    assert client_as(world.users["member"]).get(url).status_code == 404
+    assert client_as(world.users["teacher"]).get(url).status_code == 200
+
+
+def test_it_does_not_let_a_teacher_remove_someone_outside_the_class(
+    world: World, client_as: Callable[[User | None], Client]
+) -> None:
+    outsider = world.users["outsider"]
+    assert outsider is not None
+    url = reverse(
+        "class_remove_student", kwargs={"pk": world.classroom.pk, "student_id": outsider.pk}
+    )
+    assert client_as(world.users["teacher"]).post(url).status_code == 404

@@ -1,0 +1,27 @@
+from django.urls import include, path
+
+from classroom import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("classes/", views.class_list, name="class_list"),
+    path("classes/new/", views.class_create, name="class_create"),
+    path("classes/join/", views.class_join, name="class_join"),
+    path("classes/<int:pk>/", views.class_detail, name="class_detail"),
+    path("classes/<int:pk>/edit/", views.class_edit, name="class_edit"),
+    path("classes/<int:pk>/archive/", views.class_archive, name="class_archive"),
+    path("classes/<int:pk>/code/", views.class_regenerate_code, name="class_regenerate_code"),
+    path("classes/<int:pk>/leave/", views.class_leave, name="class_leave"),
+    path(
+        "classes/<int:pk>/students/<int:student_id>/remove/",
+        views.class_remove_student,
+        name="class_remove_student",
+    ),
+    path("classes/<int:pk>/exercises/new/", views.exercise_create, name="exercise_create"),
+    path("exercises/", views.exercise_list, name="exercise_list"),
+    path("exercises/<int:pk>/", views.exercise_detail, name="exercise_detail"),
+    path("exercises/<int:pk>/edit/", views.exercise_edit, name="exercise_edit"),
+    path("exercises/<int:pk>/archive/", views.exercise_archive, name="exercise_archive"),
+]

@@ -1,0 +1,318 @@
+"""Pages for accounts, classes and exercises: parse, call one service or selector, answer.
+
+Access (see `classroom.selectors`): anonymous users are sent to log in; an object the user
+may not see is a 404; a forbidden action on a visible object, or a page for the other
+role, is a 403.
+"""
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from classroom import selectors, services
+from classroom.forms import ClassroomForm, ExerciseForm, JoinForm, SignUpForm
+from classroom.models import Classroom, Exercise, User
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _classroom(request: HttpRequest, pk: int) -> Classroom:
+    classroom = selectors.visible_classroom(user=_user(request), pk=pk)
+    if classroom is None:
+        raise Http404("No such class")
+    return classroom
+
+
+def _managed_classroom(request: HttpRequest, pk: int) -> Classroom:
+    classroom = _classroom(request, pk)
+    if not selectors.can_manage_classroom(user=_user(request), classroom=classroom):
+        raise PermissionDenied("Only the class's teacher can change it.")
+    return classroom
+
+
+def _exercise(request: HttpRequest, pk: int) -> Exercise:
+    exercise = selectors.visible_exercise(user=_user(request), pk=pk)
+    if exercise is None:
+        raise Http404("No such exercise")
+    return exercise
+
+
+def _managed_exercise(request: HttpRequest, pk: int) -> Exercise:
+    exercise = _exercise(request, pk)
+    if not selectors.can_manage_classroom(user=_user(request), classroom=exercise.classroom):
+        raise PermissionDenied("Only the class's teacher can change its exercises.")
+    return exercise
+
+
+def _require_teacher(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_teacher:
+        raise PermissionDenied("Only teachers can do this.")
+    return user
+
+
+def _require_student(request: HttpRequest) -> User:
+    user = _user(request)
+    # Staff accounts are admins even when their role says student: they use the admin site.
+    if not user.is_student or user.is_staff:
+        raise PermissionDenied("Only students can do this.")
+    return user
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.is_authenticated:
+        return render(request, "classroom/landing.html")
+    if user.is_teacher:
+        classes = selectors.teacher_classes(teacher=user)
+        return render(request, "classroom/home_teacher.html", {"classes": classes})
+    if user.is_staff:
+        return render(request, "classroom/home_staff.html", {"classes": selectors.all_classes()})
+    return render(
+        request,
+        "classroom/home_student.html",
+        {
+            "classes": selectors.student_classes(student=user),
+            "exercises": selectors.student_exercises(student=user),
+        },
+    )
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None, initial={"join_code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = form.sign_up()
+        except services.ClassroomError as error:
+            form.add_error("join_code", error.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to Inkwell, {user}!")
+            return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def class_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.is_teacher:
+        classes = selectors.teacher_classes(teacher=user)
+    elif user.is_staff:
+        classes = selectors.all_classes()
+    else:
+        classes = selectors.student_classes(student=user)
+    return render(request, "classroom/class_list.html", {"classes": classes})
+
+
+@login_required
+def class_create(request: HttpRequest) -> HttpResponse:
+    teacher = _require_teacher(request)
+    form = ClassroomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        classroom = services.class_create(teacher=teacher, name=form.cleaned_data["name"])
+        messages.success(request, f"Class “{classroom}” created. Share its code with students.")
+        return redirect(classroom)
+    return render(request, "classroom/class_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = _classroom(request, pk)
+    user = _user(request)
+    if classroom.teacher_id == user.pk or user.is_staff:
+        exercises = list(selectors.classroom_exercises(classroom=classroom, include_archived=True))
+        current = [e for e in exercises if not e.archived]
+        return render(
+            request,
+            "classroom/class_detail_teacher.html",
+            {
+                "classroom": classroom,
+                "can_manage": selectors.can_manage_classroom(user=user, classroom=classroom),
+                "exercises": exercises,
+                "current_exercises": current,
+                "dashboard": selectors.class_dashboard(classroom=classroom),
+            },
+        )
+    own = [
+        item
+        for item in selectors.student_exercises(student=user)
+        if item.exercise.classroom_id == classroom.pk
+    ]
+    return render(
+        request,
+        "classroom/class_detail_student.html",
+        {"classroom": classroom, "exercises": own},
+    )
+
+
+@login_required
+def class_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = _managed_classroom(request, pk)
+    form = ClassroomForm(request.POST or None, instance=classroom)
+    if request.method == "POST" and form.is_valid():
+        services.class_rename(classroom=classroom, name=form.cleaned_data["name"])
+        messages.success(request, "Class renamed.")
+        return redirect(classroom)
+    return render(request, "classroom/class_form.html", {"form": form, "classroom": classroom})
+
+
+@require_POST
+@login_required
+def class_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = _managed_classroom(request, pk)
+    archived = request.POST.get("archived", "1") != "0"
+    services.class_set_archived(classroom=classroom, archived=archived)
+    messages.success(request, "Class archived." if archived else "Class restored.")
+    return redirect(classroom)
+
+
+@require_POST
+@login_required
+def class_regenerate_code(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = _managed_classroom(request, pk)
+    try:
+        services.class_regenerate_code(classroom=classroom)
+    except services.ClassroomError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "New join code made. The old one no longer works.")
+    return redirect(classroom)
+
+
+@require_POST
+@login_required
+def class_remove_student(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    classroom = _managed_classroom(request, pk)
+    student = selectors.student_in_classroom(classroom=classroom, student_id=student_id)
+    if student is None:
+        raise Http404("No such student in this class")
+    services.class_remove_student(classroom=classroom, student=student)
+    messages.success(request, f"{student} removed from the class.")
+    return redirect(classroom)
+
+
+@login_required
+def class_join(request: HttpRequest) -> HttpResponse:
+    student = _require_student(request)
+    form = JoinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.class_join(student=student, code=form.cleaned_data["code"])
+        except services.ClassroomError as error:
+            form.add_error("code", error.message)
+        else:
+            messages.success(request, f"You joined “{membership.classroom}”.")
+            return redirect(membership.classroom)
+    return render(request, "classroom/class_join.html", {"form": form})
+
+
+@require_POST
+@login_required
+def class_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = _classroom(request, pk)
+    student = _require_student(request)
+    try:
+        services.class_leave(student=student, classroom=classroom)
+    except services.ClassroomError as error:
+        raise PermissionDenied(error.message) from error
+    messages.success(request, f"You left “{classroom}”.")
+    return redirect("home")
+
+
+@login_required
+def exercise_list(request: HttpRequest) -> HttpResponse:
+    student = _require_student(request)
+    return render(
+        request,
+        "classroom/exercise_list.html",
+        {"exercises": selectors.student_exercises(student=student)},
+    )
+
+
+@login_required
+def exercise_create(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = _managed_classroom(request, pk)
+    form = ExerciseForm(request.POST or None, instance=Exercise(classroom=classroom))
+    if request.method == "POST" and form.is_valid():
+        try:
+            exercise = services.exercise_create(
+                classroom=classroom, fields=form.fields_for_service()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Exercise “{exercise}” added.")
+            return redirect(classroom)
+    return render(
+        request,
+        "classroom/exercise_form.html",
+        {"form": form, "classroom": classroom, "creating": True},
+    )
+
+
+@login_required
+def exercise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    exercise = _exercise(request, pk)
+    user = _user(request)
+    if exercise.classroom.teacher_id == user.pk or user.is_staff:
+        return render(
+            request,
+            "classroom/exercise_detail_teacher.html",
+            {
+                "exercise": exercise,
+                "classroom": exercise.classroom,
+                "can_manage": selectors.can_manage_classroom(
+                    user=user, classroom=exercise.classroom
+                ),
+                "roster": selectors.exercise_roster(exercise=exercise),
+            },
+        )
+    progress = selectors.progress_for(exercises=[exercise], students=[user])
+    return render(
+        request,
+        "classroom/exercise_detail_student.html",
+        {
+            "exercise": exercise,
+            "classroom": exercise.classroom,
+            "progress": progress[(exercise.pk, user.pk)],
+        },
+    )
+
+
+@login_required
+def exercise_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    exercise = _managed_exercise(request, pk)
+    form = ExerciseForm(request.POST or None, instance=exercise)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.exercise_update(exercise=exercise, fields=form.fields_for_service())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Exercise saved.")
+            return redirect("exercise_detail", pk=exercise.pk)
+    return render(
+        request,
+        "classroom/exercise_form.html",
+        {"form": form, "classroom": exercise.classroom, "exercise": exercise},
+    )
+
+
+@require_POST
+@login_required
+def exercise_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    exercise = _managed_exercise(request, pk)
+    archived = request.POST.get("archived", "1") != "0"
+    services.exercise_set_archived(exercise=exercise, archived=archived)
+    messages.success(request, "Exercise archived." if archived else "Exercise restored.")
+    return redirect(exercise.classroom)
