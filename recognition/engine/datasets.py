@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from .errors import InkError
 from .ink import Ink, parse_ink
@@ -35,7 +36,8 @@ class ReadStats:
     unknown_label: int = 0
 
 
-def _open_text(path: Path) -> Iterable[str]:
+def open_text(path: Path) -> TextIO:
+    """Open a text file, transparently gunzipping when it starts with the gzip magic."""
     with open(path, "rb") as probe:
         gz = probe.read(2) == b"\x1f\x8b"
     if gz:
@@ -56,7 +58,7 @@ def read_ink_jsonl(
     """
     wanted = set(splits) if splits is not None else None
     stats = stats if stats is not None else ReadStats()
-    with _open_text(Path(path)) as lines:  # type: ignore[attr-defined]
+    with open_text(Path(path)) as lines:
         for line in lines:
             if not line.strip():
                 continue

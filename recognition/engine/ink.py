@@ -77,7 +77,7 @@ def _checked_points(stroke: Sequence[object], index: int) -> np.ndarray:
         for v in point:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise InkError("bad_format", f"{where} holds a non-number")
-        out.append((float(point[0]), float(point[1])))  # type: ignore[arg-type]
+        out.append((float(point[0]), float(point[1])))
     return np.asarray(out, dtype=np.float64)
 
 

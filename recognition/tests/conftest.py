@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from recognition.engine.runtime import Recognizer
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_MODEL_DIR = REPO_ROOT / "recognition" / "shipped_model"
 
@@ -34,7 +36,7 @@ def shipped_model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def recognizer(shipped_model_dir: Path):  # type: ignore[no-untyped-def]
+def recognizer(shipped_model_dir: Path) -> Recognizer:
     """The shipped model, loaded once for the session."""
     from recognition.engine.runtime import load_recognizer
 

@@ -8,7 +8,7 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from recognition.engine.errors import ImageError
 from recognition.engine.ink import Ink, parse_ink
@@ -18,6 +18,7 @@ from recognition.engine.preprocessing import (
     ink_to_raster,
     raster_to_png,
 )
+from recognition.tests.engine_drawing import render_png
 
 # A "4" in canvas-like units: an open top, a cross bar and a long down stroke.
 FOUR = [
@@ -28,24 +29,6 @@ FOUR = [
 
 def _moved(strokes: list, scale: float, dx: float, dy: float) -> Ink:
     return parse_ink([[[x * scale + dx, y * scale + dy] for x, y in s] for s in strokes])
-
-
-def render_png(ink: Ink, size: int = 300, width: int = 8, invert: bool = False) -> bytes:
-    """Ink drawn as a photo-like picture: dark pen on light paper (or the reverse)."""
-    pts = np.concatenate(ink.strokes)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    scale = size * 0.6 / max(float((hi - lo).max()), 1.0)
-    paper, pen = (30, 230) if invert else (235, 20)
-    img = Image.new("L", (size, size), paper)
-    draw = ImageDraw.Draw(img)
-    for stroke in ink.strokes:
-        p = (stroke - lo) * scale + size * 0.2
-        draw.line(p.ravel().tolist(), fill=pen, width=width, joint="curve")
-        for x, y in (p[0], p[-1]):
-            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=pen)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def test_the_raster_has_the_model_shape_and_range() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -14,6 +15,13 @@ from recognition.engine.evaluation import evaluate
 from recognition.engine.export import read_model_card, write_model_card
 from recognition.engine.runtime import load_recognizer
 from recognition.selectors import model_dir_for
+
+
+def _model_dir(version_or_path: str | None) -> Path:
+    """A folder given on the command line is used as is (no database needed for it)."""
+    if version_or_path and Path(version_or_path).is_dir():
+        return Path(version_or_path).resolve()
+    return model_dir_for(version_or_path)
 
 
 class Command(BaseCommand):
@@ -40,7 +48,7 @@ class Command(BaseCommand):
         if not options["data"] and not options["images"]:
             raise CommandError("give --data FILE and/or --images DIR")
         try:
-            model_dir = model_dir_for(options["model"])
+            model_dir = _model_dir(options["model"])
             recognizer = load_recognizer(model_dir)
             result = evaluate(
                 recognizer,
