@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from classroom import services
-from classroom.models import Classroom, Exercise, User, normalize_join_code
+from classroom.models import CHARACTER_CLASSES, Classroom, Exercise, User, normalize_join_code
 
 
 class SignUpForm(UserCreationForm):
@@ -72,6 +72,14 @@ class JoinForm(forms.Form):
 
 
 class ExerciseForm(forms.ModelForm):
+    # Longer than the stored field: spaces typed between characters are dropped in cleaning.
+    characters = forms.CharField(
+        max_length=4 * len(CHARACTER_CLASSES),
+        help_text=Exercise._meta.get_field("characters").help_text,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )
     due_at = forms.DateTimeField(
         label="Due (optional)",
         required=False,
@@ -91,9 +99,6 @@ class ExerciseForm(forms.ModelForm):
             "show_tracing",
         )
         widgets = {
-            "characters": forms.TextInput(
-                attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
-            ),
             "order": forms.RadioSelect,
             "case_rule": forms.RadioSelect,
             "repetitions": forms.NumberInput(attrs={"min": 1, "max": 20}),

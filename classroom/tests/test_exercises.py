@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from classroom import selectors, services
-from classroom.models import Attempt, Classroom, Exercise, User
+from classroom.models import CHARACTER_CLASSES, Attempt, Classroom, Exercise, User
 from classroom.tests.factories import (
     AttemptFactory,
     ExerciseFactory,
@@ -172,3 +172,16 @@ def test_a_double_submit_stores_one_attempt(student: User, classroom: Classroom)
     with pytest.raises(IntegrityError), transaction.atomic():
         AttemptFactory.create(student=student, exercise=exercise, client_submission_id="tap-1")
     assert Attempt.objects.count() == 1
+
+
+def test_it_accepts_all_62_characters_typed_with_spaces(client_as, classroom: Classroom) -> None:
+    every = CHARACTER_CLASSES
+    response = _post(client_as, classroom, characters=" ".join(every))
+    assert response.status_code == 302
+    assert Exercise.objects.get(classroom=classroom).characters == every
+
+
+def test_students_do_not_see_exercises_of_an_archived_class(student: User, classroom) -> None:
+    ExerciseFactory.create(classroom=classroom)
+    services.class_set_archived(classroom=classroom, archived=True)
+    assert selectors.student_exercises(student=student) == []
