@@ -136,3 +136,19 @@ def test_it_creates_a_superuser_without_prompts(monkeypatch) -> None:
     root = User.objects.get(username="root")
     assert root.is_superuser and root.is_staff
     assert root.check_password("root-password-123")
+
+
+def test_it_resets_a_password_through_the_emailed_link(client: Client) -> None:
+    user = TeacherFactory.create(username="msquill", email="q@example.org")
+    client.post(reverse("password_reset"), {"email": "q@example.org"})
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    form_page = client.get(f"/{path}", follow=True)
+    assert form_page.context["validlink"]
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
