@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 f"Demo data ready ({'created: ' + ', '.join(created) if created else 'unchanged'})."
             )
         )
-        self.stdout.write(f"  Open {url}/  (class join code: {classroom.join_code})")
+        self.stdout.write(f"  Open {url}/  (class join code: {classroom.join_code_display})")
         self.stdout.write(f"  teacher:  {TEACHER[0]} / {TEACHER[1]}")
         for username, _ in STUDENTS:
             self.stdout.write(f"  student:  {username} / {STUDENT_PASSWORD}")
