@@ -33,8 +33,11 @@ def _sign_up(page, base: str, username: str, role: str, code: str = "") -> None:
     page.get_by_role("radio", name=role.capitalize(), exact=True).check()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
+    code_field = page.get_by_label("Class code (optional)")
+    # Only students join with a code: the field hides itself when "Teacher" is picked.
+    assert code_field.is_visible() == (role == "student")
     if code:
-        page.get_by_label("Class code (optional)").fill(code)
+        code_field.fill(code)
     page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(f"{base}/")
 
