@@ -64,7 +64,7 @@ class JoinForm(forms.Form):
     code = forms.CharField(
         label="Class code",
         max_length=32,
-        help_text="8 letters and digits, for example HAPP-YPEN. Spaces and dashes are fine.",
+        help_text="8 letters and digits, for example BRNK-7QXT. Spaces and dashes are fine.",
         widget=forms.TextInput(
             attrs={"autocapitalize": "characters", "autocomplete": "off", "class": "code-input"}
         ),
