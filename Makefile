@@ -9,6 +9,9 @@ PORT ?= 8000
 # The test suite runs against the real services (CONTRACTS: PostgreSQL, Redis, a Celery worker).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Tests and type checks import the settings, which refuse to start without a secret key.
+CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-insecure-key-for-tests-and-checks} SECURE_COOKIES=false \
+  ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
 .PHONY: help run test lint format install install-dev chromium migrate demo worker bench clean
 
@@ -58,13 +61,13 @@ worker: install
 	$(BIN)/celery -A hwr_site worker -Q default,inference,training --loglevel=INFO
 
 test: install-dev chromium
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECURE_COOKIES=false \
+	$(CHECK_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+	$(CHECK_ENV) $(BIN)/mypy .
 
 format: install-dev
 	$(BIN)/ruff check --fix .

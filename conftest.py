@@ -52,6 +52,16 @@ def _real_services() -> None:
         require_service("Redis", settings.REDIS_URL, 6379)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Iterator[None]:
+    # A Redis channel layer binds its locks to one event loop; each async test has its own.
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     require_service("Redis", settings.REDIS_URL, 6379)
@@ -112,6 +122,18 @@ def celery_worker(django_db_setup: None, redis_url: str) -> Iterator[None]:
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+@pytest.fixture
+def inference_paused(celery_worker: None) -> Iterator[None]:
+    """The worker stops consuming the inference queue: as if every inference worker were down."""
+    from hwr_site.celery import app
+
+    app.control.cancel_consumer("inference", reply=True)
+    try:
+        yield
+    finally:
+        app.control.add_consumer("inference", reply=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ is visible to its teacher, its students and staff; only its teacher changes it (
 change things through the admin site).
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -198,3 +198,36 @@ def class_dashboard(*, classroom: Classroom) -> list[tuple[User, list[Progress]]
 
 def student_in_classroom(*, classroom: Classroom, student_id: int) -> User | None:
     return classroom_students(classroom=classroom).filter(pk=student_id).first()
+
+
+def practice_plan(*, student: User, exercise: Exercise) -> list[str]:
+    """The characters the student still has to write correctly, in exercise order.
+
+    Walks the exercise's sequence, crossing off one slot per correct attempt.
+    """
+    correct = Counter(
+        Attempt.objects.filter(student=student, exercise=exercise, correct=True).values_list(
+            "target", flat=True
+        )
+    )
+    pending: list[str] = []
+    for ch in exercise.targets(seed=student.pk):
+        if correct[ch] > 0:
+            correct[ch] -= 1
+        else:
+            pending.append(ch)
+    return pending
+
+
+def practice_next_target(
+    *, student: User, exercise: Exercise, avoid: str | None = None
+) -> str | None:
+    """The next character to write, or None when the exercise is done.
+
+    After a wrong attempt the caller passes `avoid`, so the student moves on instead of
+    getting stuck; the missed character comes back later.
+    """
+    pending = practice_plan(student=student, exercise=exercise)
+    if not pending:
+        return None
+    return next((ch for ch in pending if ch != avoid), pending[0])

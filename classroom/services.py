@@ -5,13 +5,18 @@ Every service takes keyword-only arguments, owns its transaction and raises
 management commands turn that into their own kind of error.
 """
 
+import hashlib
+import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from classroom.models import (
+    Attempt,
     Classroom,
     Exercise,
     Membership,
@@ -19,6 +24,9 @@ from classroom.models import (
     new_join_code,
     normalize_join_code,
 )
+from recognition.engine.ink import parse_ink
+from recognition.engine.preprocessing import ink_to_raster, raster_to_png
+from recognition.services import ink_recognize, recognition_payload
 
 
 class ClassroomError(Exception):
@@ -192,3 +200,78 @@ def exercise_set_archived(*, exercise: Exercise, archived: bool) -> Exercise:
         exercise.archived = archived
         exercise.save(update_fields=["archived"])
     return exercise
+
+
+# Practice: attempts
+
+
+class PracticeError(ClassroomError):
+    """A submit the student can fix (an empty drawing, say)."""
+
+
+def _submission_id(strokes: list[Any]) -> str:
+    """Same drawing, same id: a double submit of one drawing stores one attempt."""
+    canonical = json.dumps(strokes, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def attempt_submit(
+    *, student: User, exercise: Exercise, target: str, strokes: list[Any], time_taken_ms: int | None
+) -> tuple[Attempt, bool]:
+    """Store what the student drew for `target`, before anything else happens to it.
+
+    Returns the attempt and whether it is new: submitting the same drawing again returns the
+    attempt already stored. The ink is validated first (InkError: nothing is stored); the
+    attempt starts `pending` and is recognised by `attempt_recognize`.
+    """
+    ink = parse_ink(strokes)
+    image = raster_to_png(ink_to_raster(ink), scale=2)
+    with transaction.atomic():
+        attempt, created = Attempt.objects.get_or_create(
+            student=student,
+            exercise=exercise,
+            client_submission_id=_submission_id(strokes),
+            defaults={
+                "target": target,
+                "ink": {"strokes": strokes},
+                "image": image,
+                "time_taken_ms": time_taken_ms,
+            },
+        )
+    return attempt, created
+
+
+def attempt_score(*, exercise: Exercise, target: str, candidates: list[dict[str, Any]]) -> int:
+    """0-100: how sure the recogniser is that the drawing is the target.
+
+    The square root of the target's probability (either case under the lenient rule), so that
+    a recognisable but untidy character still earns a fair score.
+    """
+    p = sum(c["p"] for c in candidates if exercise.accepts(target=target, label=c["label"]))
+    return max(0, min(100, round(100 * math.sqrt(min(p, 1.0)))))
+
+
+def attempt_recognize(*, attempt_id: int) -> Attempt:
+    """Recognise a pending attempt with the active model (idempotent: a recognised attempt is
+    returned as it is)."""
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt_id)
+        if attempt.status == Attempt.Status.RECOGNIZED:
+            return attempt
+        recognition = ink_recognize(strokes=attempt.ink, source="attempt")
+        payload = recognition_payload(recognition)
+        label = "" if recognition.rejected else (recognition.label or "")
+        attempt.predicted_label = label
+        attempt.candidates = payload["candidates"]
+        attempt.confidence = recognition.confidence
+        attempt.model_version = recognition.model_version
+        attempt.recognition_latency_ms = recognition.latency_ms
+        attempt.correct = bool(label) and attempt.exercise.accepts(
+            target=attempt.target, label=label
+        )
+        attempt.score = attempt_score(
+            exercise=attempt.exercise, target=attempt.target, candidates=payload["candidates"]
+        )
+        attempt.status = Attempt.Status.RECOGNIZED
+        attempt.save()
+    return attempt

@@ -24,4 +24,5 @@ urlpatterns = [
     path("exercises/<int:pk>/", views.exercise_detail, name="exercise_detail"),
     path("exercises/<int:pk>/edit/", views.exercise_edit, name="exercise_edit"),
     path("exercises/<int:pk>/archive/", views.exercise_archive, name="exercise_archive"),
+    path("practice/<int:exercise_id>/", views.practice, name="practice"),
 ]

@@ -316,3 +316,35 @@ def exercise_archive(request: HttpRequest, pk: int) -> HttpResponse:
     services.exercise_set_archived(exercise=exercise, archived=archived)
     messages.success(request, "Exercise archived." if archived else "Exercise restored.")
     return redirect(exercise.classroom)
+
+
+@login_required
+def practice(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """The practice canvas for one exercise; strokes and submits go over the websocket."""
+    user = _user(request)
+    exercise = selectors.visible_exercise(user=user, pk=exercise_id)
+    if exercise is None:
+        raise Http404
+    if selectors.practicable_exercise(student=user, exercise_id=exercise.pk) is None:
+        raise PermissionDenied("Only the class's students practise its exercises.")
+    plan = selectors.practice_plan(student=user, exercise=exercise)
+    ws_url = f"/ws/practice/{exercise.pk}/"
+    config = {
+        "mode": "practice",
+        "ws_url": ws_url,
+        "targets": plan or list(exercise.characters),
+        "show_tracing": exercise.show_tracing,
+    }
+    return render(
+        request,
+        "classroom/practice.html",
+        {
+            "exercise": exercise,
+            "config": config,
+            "mode": "practice",
+            "ws_url": ws_url,
+            "targets": config["targets"],
+            "show_tracing": exercise.show_tracing,
+            "done": not plan,
+        },
+    )

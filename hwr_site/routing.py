@@ -1,5 +1,6 @@
 """Websocket routes of every app."""
 
+from classroom.routing import websocket_urlpatterns as classroom_routes
 from recognition.routing import websocket_urlpatterns as recognition_routes
 
-websocket_urlpatterns = [*recognition_routes]
+websocket_urlpatterns = [*recognition_routes, *classroom_routes]

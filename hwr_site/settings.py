@@ -12,6 +12,8 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from hwr_site import queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -204,7 +206,13 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
+# Live inference and training never wait behind each other: each has its own queue.
+CELERY_TASK_ROUTES = {
+    "recognition.recognize_ink": {"queue": queues.INFERENCE},
+    "classroom.recognize_attempt": {"queue": queues.INFERENCE},
+    "recognition.train_model_version": {"queue": queues.TRAINING},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -236,6 +244,8 @@ SPECTACULAR_SETTINGS = {
 # Recognition: the model shipped in the repository unless the registry names another.
 SHIPPED_MODEL_DIR = BASE_DIR / "recognition" / "shipped_model"
 RECOGNIZER_TIMEOUT_S = env_float("RECOGNIZER_TIMEOUT_S", 2.0)
+# Ink JSONL files an admin may train new versions on.
+TRAINING_DATA_DIR = env_path("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 
 # Chat: feedback relayed to a Discord webhook when one is configured.
 DISCORD_WEBHOOK_URL = env_str("DISCORD_WEBHOOK_URL")

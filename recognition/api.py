@@ -21,6 +21,10 @@ class RecognizeApi(APIView):
 
     @extend_schema(request=RecognizeInputSerializer, responses=RecognitionSerializer)
     def post(self, request: Request) -> Response:
+        # Refuse an oversized body before it is read or spooled to disk.
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.MAX_UPLOAD_BYTES + 64 * 1024:
+            raise DomainError("The request is larger than 5 MB.", code="image_too_large")
         data: Any = request.data
         charset = data.get("charset") if hasattr(data, "get") else None
         if charset is not None and not isinstance(charset, str):

@@ -10,6 +10,7 @@ import json
 import time
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from prometheus_client import Counter, Histogram
@@ -202,7 +203,7 @@ class InkConsumer(AsyncWebsocketConsumer):
         if "model_version" not in body:
             from recognition.selectors import active_model_version
 
-            body["model_version"] = active_model_version()
+            body["model_version"] = await database_sync_to_async(active_model_version)()
         await self.send_json({"type": "prediction", "seq": seq, **body})
 
     async def send_error(self, seq: int | None, code: str, message: str) -> None:

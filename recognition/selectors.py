@@ -1,21 +1,74 @@
-"""Which model serves, and where its files are."""
+"""Which model serves, and where its files are.
 
+Every process (web or worker) asks `active_model_dir()` before it recognises; the answer
+is kept in memory for `SWITCH_CHECK_S` and then re-read from the shared cache (Redis), so an
+activation reaches every worker within about a second, with no restart.
+"""
+
+import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
 
 from recognition.engine.runtime import Recognizer, load_recognizer
+from recognition.models import ModelVersion
+
+ACTIVE_CACHE_KEY = "recognition:active-model-dir"
+ACTIVE_CACHE_TTL_S = 30
+SWITCH_CHECK_S = 1.0
+
+_lock = threading.Lock()
+_memo: dict[str, object] = {"dir": None, "checked": 0.0}
+
+
+def version_dir(version: ModelVersion) -> Path:
+    """The folder of a version's files (relative paths live under MEDIA_ROOT)."""
+    path = Path(version.artifact_dir)
+    return path if path.is_absolute() else Path(settings.MEDIA_ROOT) / path
+
+
+def _active_dir_from_database() -> Path:
+    try:
+        version = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+    except DatabaseError:
+        version = None  # not migrated yet: the shipped model serves
+    if version is None:
+        return Path(settings.SHIPPED_MODEL_DIR)
+    return version_dir(version)
 
 
 def active_model_dir() -> Path:
     """The folder of the model that serves predictions now."""
-    return Path(settings.SHIPPED_MODEL_DIR)
+    now = time.monotonic()
+    with _lock:
+        if _memo["dir"] is not None and now - float(_memo["checked"]) < SWITCH_CHECK_S:  # type: ignore[arg-type]
+            return Path(str(_memo["dir"]))
+    cached = cache.get(ACTIVE_CACHE_KEY)
+    if cached is None:
+        cached = str(_active_dir_from_database())
+        cache.set(ACTIVE_CACHE_KEY, cached, ACTIVE_CACHE_TTL_S)
+    with _lock:
+        _memo.update(dir=cached, checked=now)
+    return Path(cached)
+
+
+def forget_active_model() -> None:
+    """Make every process re-read the active version (called after an activation)."""
+    cache.delete(ACTIVE_CACHE_KEY)
+    with _lock:
+        _memo.update(dir=None, checked=0.0)
 
 
 def model_dir_for(version_or_path: str | None) -> Path:
     """Resolve a model given by version name or folder path; None means the active one."""
     if version_or_path is None:
         return active_model_dir()
+    version = ModelVersion.objects.filter(name=version_or_path).first()
+    if version is not None:
+        return version_dir(version)
     candidate = Path(version_or_path)
     if candidate.is_dir():
         return candidate.resolve()

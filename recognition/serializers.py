@@ -2,12 +2,12 @@ from rest_framework import serializers
 
 
 class CandidateSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the contract's name
     p = serializers.FloatField()
 
 
 class RecognitionSerializer(serializers.Serializer):
-    label = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_null=True)  # type: ignore[assignment]
     confidence = serializers.FloatField()
     candidates = CandidateSerializer(many=True)
     rejected = serializers.BooleanField()

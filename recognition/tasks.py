@@ -3,8 +3,8 @@
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 
-from hwr_site import queues
 from recognition import services
 from recognition.engine.errors import RecognitionError
 from recognition.replies import send_to_channel
@@ -13,7 +13,7 @@ from recognition.replies import send_to_channel
 LIVE_PREDICTION_EXPIRES_S = 10
 
 
-@shared_task(name="recognition.recognize_ink", queue=queues.INFERENCE, ignore_result=True)
+@shared_task(name="recognition.recognize_ink", ignore_result=True)
 def recognize_ink(*, reply_channel: str, seq: int, strokes: list[Any], charset: str | None) -> None:
     """Recognise the drawing as it stands after message `seq` and answer the socket."""
     try:
@@ -26,3 +26,14 @@ def recognize_ink(*, reply_channel: str, seq: int, strokes: list[Any], charset: 
         return
     payload = services.recognition_payload(recognition)
     send_to_channel(reply_channel, {"type": "prediction.ready", "seq": seq, **payload})
+
+
+@shared_task(name="recognition.train_model_version", ignore_result=True)
+def train_model_version(*, version_id: int) -> None:
+    """Train, export and evaluate a queued model version (minutes to hours)."""
+    services.model_train(version_id=version_id)
+
+
+@worker_ready.connect
+def _fail_stale_trainings(**_: Any) -> None:
+    services.model_fail_stale_trainings()

@@ -3,6 +3,8 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from hwr_site.celery import app as celery_app
+from recognition.models import ModelVersion
+from recognition.selectors import forget_active_model
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +42,16 @@ def test_readyz_names_the_channel_layer_when_it_is_down(client, redis_url):
 
 
 def test_readyz_names_the_model_when_it_cannot_load(client, redis_url, tmp_path):
-    with override_settings(SHIPPED_MODEL_DIR=tmp_path / "missing"):
+    ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).update(
+        artifact_dir=str(tmp_path / "missing")
+    )
+    forget_active_model()
+    try:
         response = client.get("/readyz")
+    finally:
+        forget_active_model()
     assert response.status_code == 503
-    assert "model" in response.json()["failing"]
+    assert set(response.json()["failing"]) == {"model"}
 
 
 def test_metrics_expose_requests_database_and_cache(client):

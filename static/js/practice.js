@@ -328,6 +328,11 @@ export class PracticePage {
     // Clearing or undoing to an empty page may be "empty drawing" to the server: not news.
     if ((sent === "clear" || sent === "undo") && !this.ink.strokes.length) return;
     if (code === "recognizer_unavailable") this._slowSeq = seq ?? this.socket.seq;
+    if (code === "recognizer_unavailable" && frame.attempt_id && this.submitting) {
+      // The attempt is stored; the server checks it later and names the next character.
+      this._onResult({ ...frame, type: "result", correct: undefined });
+      return;
+    }
     const friendly = FRIENDLY_ERRORS[code] || frame.message || "Something went wrong.";
     if (this.submitting && (sent === "submit" || seq === this.socket.awaitingSubmitSeq)) {
       this._settleFailedSubmit(`${friendly} Press Submit to try again.`);

@@ -1,0 +1,357 @@
+"""Live-path benchmark: simulated students drawing real ink over websockets.
+
+Starts one ASGI server process (daphne) and one inference worker (Celery, solo pool) on
+PostgreSQL and Redis, logs in N students, and has each send 2 strokes a second from real
+UNIPEN test-split ink. Reports stroke-to-prediction latency, errors and lost messages.
+Then measures `POST /api/v1/recognize` throughput with wrk, and the same two loads against
+a plain Flask service calling Keras `model.predict()` per request (the common approach).
+
+    .venv/bin/python bench/bench_live.py [--students 100] [--seconds 30] [--skip-flask]
+
+Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/inkwell_bench),
+Redis (REDIS_URL, default redis://127.0.0.1:6379/14) and `wrk` (apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("INKWELL_DATA_DIR", REPO.parent / "shared" / "data"))
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], log: Path):
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_inks(n: int) -> list[list[list[list[float]]]]:
+    inks = []
+    with gzip.open(DATA / "unipen-1abc.jsonl.gz", "rt") as lines:
+        for line in lines:
+            sample = json.loads(line)
+            if sample["split"] == "test":
+                inks.append(sample["strokes"])
+                if len(inks) >= n:
+                    break
+    return inks
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def summary(latencies_ms: list[float]) -> dict[str, float]:
+    if not latencies_ms:
+        return {}
+    return {
+        "n": len(latencies_ms),
+        "p50_ms": round(percentile(latencies_ms, 50), 2),
+        "p95_ms": round(percentile(latencies_ms, 95), 2),
+        "p99_ms": round(percentile(latencies_ms, 99), 2),
+        "max_ms": round(max(latencies_ms), 2),
+        "mean_ms": round(statistics.fmean(latencies_ms), 2),
+    }
+
+
+# ------------------------------------------------------------------ websocket students
+
+
+async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset: float,
+                  out: dict[str, Any]) -> None:  # fmt: skip
+    import websockets
+
+    await asyncio.sleep(offset)
+    sent: dict[int, float] = {}
+    headers = {"Cookie": cookie, "Origin": "http://127.0.0.1"}
+    async with websockets.connect(url, additional_headers=headers, max_size=2**20) as ws:
+
+        async def reader() -> None:
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame["type"] == "prediction":
+                    started = sent.pop(frame["seq"], None)
+                    if started is not None:
+                        out["latencies"].append((time.perf_counter() - started) * 1000)
+                    for older in [s for s in sent if s < frame["seq"]]:
+                        sent.pop(older)
+                        out["skipped"] += 1
+                elif frame["type"] == "error":
+                    out["errors"].append(frame["code"])
+
+        task = asyncio.create_task(reader())
+        seq = 0
+        end = time.monotonic() + seconds
+        ink_index = 0
+        while time.monotonic() < end:
+            ink = inks[ink_index % len(inks)]
+            ink_index += 1
+            seq += 1
+            await ws.send(json.dumps({"type": "clear", "seq": seq}))
+            for stroke in ink:
+                if time.monotonic() >= end:
+                    break
+                await asyncio.sleep(0.5)  # 2 strokes a second
+                seq += 1
+                sent[seq] = time.perf_counter()
+                out["sent"] += 1
+                await ws.send(json.dumps({"type": "stroke", "seq": seq, "points": stroke}))
+        await asyncio.sleep(1.0)  # let the last answers arrive
+        out["lost"] += len(sent)
+        task.cancel()
+
+
+async def run_students(url: str, cookies: list[str], inks: list[Any], seconds: float) -> dict:
+    out: dict[str, Any] = {"latencies": [], "errors": [], "sent": 0, "lost": 0, "skipped": 0}
+    n = len(cookies)
+    await asyncio.gather(*[
+        student(url, cookie, inks[i::n] or inks, seconds, offset=0.5 * i / n, out=out)
+        for i, cookie in enumerate(cookies)
+    ])  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------------------ HTTP students (Flask)
+
+
+async def http_students(url: str, n: int, inks: list[Any], seconds: float) -> dict:
+    """The same load over HTTP: each stroke posts the drawing so far."""
+    import urllib.request
+
+    out: dict[str, Any] = {"latencies": [], "errors": [], "sent": 0, "lost": 0}
+    loop = asyncio.get_running_loop()
+
+    def post(body: bytes) -> int:
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+            response.read()
+            return int(response.status)
+
+    async def one(i: int) -> None:
+        await asyncio.sleep(0.5 * i / n)
+        end = time.monotonic() + seconds
+        k = i
+        while time.monotonic() < end:
+            ink = inks[k % len(inks)]
+            k += n
+            for j in range(len(ink)):
+                await asyncio.sleep(0.5)
+                body = json.dumps({"strokes": ink[: j + 1]}).encode()
+                started = time.perf_counter()
+                out["sent"] += 1
+                try:
+                    status = await loop.run_in_executor(None, post, body)
+                    if status != 200:
+                        out["errors"].append(str(status))
+                    out["latencies"].append((time.perf_counter() - started) * 1000)
+                except Exception as exc:  # noqa: BLE001 - counted as an error
+                    out["errors"].append(type(exc).__name__)
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=n))
+    await asyncio.gather(*[one(i) for i in range(n)])
+    return out
+
+
+# ------------------------------------------------------------------ wrk
+
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = [[%s]]
+wrk.headers["Content-Type"] = "application/json"
+%s
+"""
+
+
+def wrk(url: str, body: str, header: str, seconds: int, connections: int = 32) -> dict[str, Any]:
+    if not shutil.which("wrk"):
+        return {"error": "wrk not installed (apt-get install wrk)"}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % (body, header))
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    text = result.stdout
+    rps = next((float(line.split()[1]) for line in text.splitlines()
+                if line.startswith("Requests/sec")), 0.0)  # fmt: skip
+    non2xx = next((int(line.split()[-1]) for line in text.splitlines()
+                   if "Non-2xx" in line), 0)  # fmt: skip
+    errors = next((line.strip() for line in text.splitlines() if "Socket errors" in line), "")
+    latency = {line.split()[0]: line.split()[1] for line in text.splitlines()
+               if line.strip().startswith(("50%", "99%"))}  # fmt: skip
+    return {"requests_per_s": rps, "non_2xx": non2xx, "socket_errors": errors, "latency": latency}
+
+
+# ------------------------------------------------------------------ main
+
+
+def setup_users(env: dict[str, str], n: int) -> tuple[list[str], str]:
+    """Students with sessions (cookies) and one API token."""
+    code = f"""
+import django, json
+django.setup()
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from rest_framework.authtoken.models import Token
+User = get_user_model()
+cookies = []
+for i in range({n}):
+    user, _ = User.objects.get_or_create(username=f"bench{{i}}", defaults={{"role": "student"}})
+    s = SessionStore()
+    s["_auth_user_id"] = str(user.pk)
+    s["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    s["_auth_user_hash"] = user.get_session_auth_hash()
+    s.create()
+    cookies.append("sessionid=" + s.session_key)
+token, _ = Token.objects.get_or_create(user=User.objects.get(username="bench0"))
+print(json.dumps({{"cookies": cookies, "token": token.key}}))
+"""
+    out = subprocess.run([PY, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["cookies"], data["token"]
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[-1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--api-seconds", type=int, default=15)
+    parser.add_argument("--skip-flask", action="store_true")
+    args = parser.parse_args()
+
+    database_url = os.environ.get(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/inkwell_bench"
+    )
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
+    ensure_database(database_url)
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+           "DJANGO_SETTINGS_MODULE": "hwr_site.settings", "SECRET_KEY": "bench-only-secret",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "false",
+           "DB_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    cookies, token = setup_users(env, args.students)
+    inks = test_inks(400)
+    logs = Path(tempfile.mkdtemp(prefix="inkwell-bench-"))
+    port = free_port()
+    results: dict[str, Any] = {"students": args.students, "seconds": args.seconds}
+
+    worker_cmd = [PY, "-m", "celery", "-A", "hwr_site", "worker", "-Q", "inference,default",
+                  "--pool", "solo", "--without-gossip", "--without-mingle",
+                  "--loglevel", "WARNING"]  # fmt: skip
+    server_cmd = [
+        PY,
+        "-m",
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "hwr_site.asgi:application",
+    ]
+    with process(worker_cmd, env, logs / "worker.log"), \
+         process(server_cmd, env, logs / "server.log") as server:  # fmt: skip
+        wait_port(port, server)
+        time.sleep(3)  # worker start-up
+        # Warm-up: load the model in the worker and the server.
+        asyncio.run(run_students(f"ws://127.0.0.1:{port}/ws/recognize/", cookies[:2], inks, 3))
+        live = asyncio.run(
+            run_students(f"ws://127.0.0.1:{port}/ws/recognize/", cookies, inks, args.seconds)
+        )
+        results["inkwell_ws"] = {
+            **summary(live["latencies"]), "sent": live["sent"], "lost": live["lost"],
+            "skipped_as_stale": live["skipped"], "errors": len(live["errors"]),
+            "error_codes": sorted(set(live["errors"])),
+        }  # fmt: skip
+        body = json.dumps({"strokes": inks[0]})
+        results["inkwell_api"] = wrk(
+            f"http://127.0.0.1:{port}/api/v1/recognize", body,
+            f'wrk.headers["Authorization"] = "Token {token}"', args.api_seconds,
+        )  # fmt: skip
+
+    if not args.skip_flask:
+        flask_port = free_port()
+        flask_cmd = [PY, str(REPO / "bench" / "flask_baseline.py"), "--port", str(flask_port)]
+        with process(flask_cmd, env, logs / "flask.log") as flask:
+            wait_port(flask_port, flask, timeout=120)
+            url = f"http://127.0.0.1:{flask_port}/recognize"
+            asyncio.run(http_students(url, 2, inks, 3))  # warm-up
+            base = asyncio.run(http_students(url, args.students, inks, args.seconds))
+            results["flask_http"] = {**summary(base["latencies"]), "sent": base["sent"],
+                                     "errors": len(base["errors"])}  # fmt: skip
+            results["flask_api"] = wrk(url, json.dumps({"strokes": inks[0]}), "", args.api_seconds)
+        ours, theirs = results["inkwell_ws"], results["flask_http"]
+        if ours.get("p50_ms") and theirs.get("p50_ms"):
+            results["ratio_p50_flask_over_inkwell"] = round(theirs["p50_ms"] / ours["p50_ms"], 1)
+            results["ratio_p99_flask_over_inkwell"] = round(theirs["p99_ms"] / ours["p99_ms"], 1)
+        rps_ours = results["inkwell_api"].get("requests_per_s") or 0
+        rps_theirs = results["flask_api"].get("requests_per_s") or 0
+        if rps_theirs:
+            results["ratio_rps_inkwell_over_flask"] = round(rps_ours / rps_theirs, 1)
+    results["logs"] = str(logs)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""`/ws/practice/<exercise_id>/`: practising an exercise; `submit` stores an attempt."""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from classroom import selectors, services
+from classroom.models import Exercise
+from recognition.consumers import InkConsumer, MessageError
+
+logger = logging.getLogger(__name__)
+
+
+class PracticeConsumer(InkConsumer):
+    message_types = InkConsumer.message_types | {"submit"}
+
+    async def authorize(self, user: Any) -> bool:
+        if not user.is_student:
+            return False
+        exercise_id = self.scope["url_route"]["kwargs"]["exercise_id"]
+        exercise = await database_sync_to_async(selectors.practicable_exercise)(
+            student=user, exercise_id=exercise_id
+        )
+        if exercise is None:
+            return False
+        self.exercise: Exercise = exercise
+        self.student = user
+        self.drawing_started: float | None = None
+        self.submits: dict[int, asyncio.TimerHandle] = {}
+        await self.advance(avoid=None)
+        return True
+
+    async def advance(self, *, avoid: str | None) -> None:
+        """Move to the next character; once the exercise is done, keep practising its first."""
+        target = await database_sync_to_async(selectors.practice_next_target)(
+            student=self.student, exercise=self.exercise, avoid=avoid
+        )
+        self.done = target is None
+        self.target = target or self.exercise.characters[0]
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        for handle in getattr(self, "submits", {}).values():
+            handle.cancel()
+
+    async def handle(self, kind: str, seq: int, content: dict[str, Any]) -> None:
+        if kind == "submit":
+            await self.submit(seq)
+            return
+        if kind == "stroke" and not self.strokes:
+            self.drawing_started = time.monotonic()
+        await super().handle(kind, seq, content)
+
+    async def submit(self, seq: int) -> None:
+        if not self.strokes:
+            raise MessageError("empty_ink", "Draw the character before submitting.")
+        taken = None
+        if self.drawing_started is not None:
+            taken = int((time.monotonic() - self.drawing_started) * 1000)
+        attempt, _created = await database_sync_to_async(services.attempt_submit)(
+            student=self.student,
+            exercise=self.exercise,
+            target=self.target,
+            strokes=self.strokes,
+            time_taken_ms=taken,
+        )
+        # Stored: from here on nothing the student drew can be lost.
+        self.strokes = []
+        self.drawing_started = None
+        self._settle(seq)  # live predictions of the submitted drawing are moot now
+        self.last_sent_seq = seq
+        self.submits[seq] = asyncio.get_running_loop().call_later(
+            settings.RECOGNIZER_TIMEOUT_S,
+            lambda: asyncio.ensure_future(self.submit_timed_out(seq, attempt.pk)),
+        )
+        await self.queue_recognition(attempt.pk, seq)
+
+    async def queue_recognition(self, attempt_id: int, seq: int) -> None:
+        from classroom.tasks import recognize_attempt
+
+        kwargs = {"attempt_id": attempt_id, "reply_channel": self.channel_name, "seq": seq}
+        try:
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                await database_sync_to_async(recognize_attempt.apply)(kwargs=kwargs)
+            else:
+                recognize_attempt.apply_async(kwargs=kwargs)
+        except Exception:  # broker down: the attempt is stored, a sweep at worker start retries
+            logger.exception("could not queue recognition of attempt %s", attempt_id)
+
+    async def submit_timed_out(self, seq: int, attempt_id: int) -> None:
+        if self.submits.pop(seq, None) is None:
+            return
+        previous = self.target
+        await self.advance(avoid=previous)
+        await self.send_json(
+            {
+                "type": "error",
+                "seq": seq,
+                "code": "recognizer_unavailable",
+                "message": "Your drawing is saved. It will be checked as soon as the "
+                "recogniser is back; carry on with the next one.",
+                "attempt_id": attempt_id,
+                "next_target": self.target,
+                "done": self.done,
+            }
+        )
+
+    async def attempt_recognized(self, event: dict[str, Any]) -> None:
+        seq = event["seq"]
+        result = {k: v for k, v in event.items() if k not in {"type", "seq"}}
+        handle = self.submits.pop(seq, None)
+        if handle is None:
+            # Late: the student was already told it is saved and has moved on.
+            await self.send_json({"type": "result", "seq": seq, "late": True, **result})
+            return
+        handle.cancel()
+        await self.advance(avoid=None if result["correct"] else result["target"])
+        await self.send_json(
+            {"type": "result", "seq": seq, **result, "next_target": self.target, "done": self.done}
+        )

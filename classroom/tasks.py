@@ -1,0 +1,61 @@
+"""Celery tasks of the classroom app."""
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_ready
+
+from classroom import services
+from classroom.models import Attempt
+from recognition.replies import send_to_channel
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="classroom.recognize_attempt",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=30,
+    ignore_result=True,
+)
+def recognize_attempt(
+    *, attempt_id: int, reply_channel: str | None = None, seq: int | None = None
+) -> None:
+    """Recognise a stored attempt, then tell the student's socket (if it is still open)."""
+    attempt = services.attempt_recognize(attempt_id=attempt_id)
+    if reply_channel:
+        send_to_channel(
+            reply_channel, {"type": "attempt.recognized", "seq": seq, **result_of(attempt)}
+        )
+
+
+def result_of(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "attempt_id": attempt.pk,
+        "target": attempt.target,
+        "label": attempt.predicted_label or None,
+        "correct": bool(attempt.correct),
+        "score": attempt.score,
+        "model_version": attempt.model_version,
+    }
+
+
+@shared_task(name="classroom.recognize_pending_attempts", ignore_result=True)
+def recognize_pending_attempts() -> int:
+    """Queue every attempt still waiting for recognition (after an outage of the broker)."""
+    pending = list(
+        Attempt.objects.filter(status=Attempt.Status.PENDING).values_list("pk", flat=True)
+    )
+    for attempt_id in pending:
+        recognize_attempt.apply_async(kwargs={"attempt_id": attempt_id})
+    return len(pending)
+
+
+@worker_ready.connect
+def _queue_pending_attempts(**_: Any) -> None:
+    # An attempt stored while the broker was unreachable has no task: catch up at start.
+    recognize_pending_attempts.apply_async()

@@ -1,0 +1,153 @@
+"""`/ws/practice/<exercise_id>/`: practising an exercise over the real stack (ASGI
+application, Redis channel layer, a real Celery worker, PostgreSQL)."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+
+from classroom.models import Attempt
+from classroom.tests.factories import ExerciseFactory
+from recognition.tests.samples import unipen_test_samples
+from recognition.tests.sockets import ORIGIN, next_of_type, open_socket, receive, session_headers
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+
+@pytest.fixture
+def exercise(classroom):
+    return ExerciseFactory.create(classroom=classroom, title="Digits", characters="38",
+                                  repetitions=1, order="as_written")  # fmt: skip
+
+
+async def login(client, user):
+    return await database_sync_to_async(session_headers)(client, user)
+
+
+def path_of(exercise):
+    return f"/ws/practice/{exercise.pk}/"
+
+
+async def draw(communicator, strokes, first_seq=1):
+    seq = first_seq
+    for stroke in strokes:
+        await communicator.send_json_to({"type": "stroke", "seq": seq, "points": stroke})
+        seq += 1
+    return seq
+
+
+def attempts():
+    return list(Attempt.objects.order_by("id"))
+
+
+async def test_a_submit_stores_a_recognised_attempt_and_names_the_next_character(
+    client, student, exercise, celery_worker
+):
+    three = unipen_test_samples(labels="3", per_label=1)[0]["strokes"]
+    communicator, connected = await open_socket(await login(client, student), path_of(exercise))
+    assert connected
+    seq = await draw(communicator, three)
+    await communicator.send_json_to({"type": "submit", "seq": seq})
+    result = await next_of_type(communicator, "result", timeout=10)
+    await communicator.disconnect()
+
+    stored = await database_sync_to_async(attempts)()
+    assert len(stored) == 1
+    attempt = stored[0]
+    assert result == {**result, "seq": seq, "attempt_id": attempt.pk, "target": "3",
+                      "label": "3", "correct": True, "next_target": "8", "done": False}  # fmt: skip
+    assert 0 <= result["score"] <= 100 and result["score"] == attempt.score
+    assert attempt.status == Attempt.Status.RECOGNIZED
+    assert attempt.student_id == student.pk and attempt.exercise_id == exercise.pk
+    assert attempt.ink == {"strokes": three}
+    assert attempt.model_version and attempt.candidates and bytes(attempt.image)[:4] == b"\x89PNG"
+    assert attempt.recognition_latency_ms is not None and attempt.time_taken_ms is not None
+
+
+async def test_a_wrong_character_is_marked_wrong_and_the_student_moves_on(
+    client, student, exercise, celery_worker
+):
+    eight = unipen_test_samples(labels="8", per_label=1)[0]["strokes"]
+    communicator, _ = await open_socket(await login(client, student), path_of(exercise))
+    seq = await draw(communicator, eight)  # the target is "3"
+    await communicator.send_json_to({"type": "submit", "seq": seq})
+    result = await next_of_type(communicator, "result", timeout=10)
+    await communicator.disconnect()
+    assert result["target"] == "3" and result["label"] == "8"
+    assert result["correct"] is False
+    assert result["next_target"] == "8"
+
+
+async def test_submitting_the_same_drawing_twice_stores_one_attempt(
+    client, student, exercise, celery_worker
+):
+    three = unipen_test_samples(labels="3", per_label=1)[0]["strokes"]
+    headers = await login(client, student)
+    ids = []
+    for _ in range(2):  # e.g. the answer was lost with the connection and the page re-sends
+        communicator, _ = await open_socket(headers, path_of(exercise))
+        seq = await draw(communicator, three)
+        await communicator.send_json_to({"type": "submit", "seq": seq})
+        ids.append((await next_of_type(communicator, "result", timeout=10))["attempt_id"])
+        await communicator.disconnect()
+    assert ids[0] == ids[1]
+    assert len(await database_sync_to_async(attempts)()) == 1
+
+
+async def test_an_empty_submit_is_refused_and_stores_nothing(client, student, exercise):
+    communicator, _ = await open_socket(await login(client, student), path_of(exercise))
+    await communicator.send_json_to({"type": "submit", "seq": 1})
+    error = await receive(communicator)
+    await communicator.disconnect()
+    assert error["code"] == "empty_ink"
+    assert await database_sync_to_async(attempts)() == []
+
+
+async def test_with_the_worker_down_the_attempt_is_kept_and_recognised_later(
+    client, student, exercise, inference_paused, settings
+):
+    from hwr_site.celery import app
+
+    three = unipen_test_samples(labels="3", per_label=1)[0]["strokes"]
+    communicator, _ = await open_socket(await login(client, student), path_of(exercise))
+    seq = await draw(communicator, three)
+    await communicator.send_json_to({"type": "submit", "seq": seq})
+    error = await next_of_type(communicator, "error", timeout=8)
+    assert error["code"] == "recognizer_unavailable"
+    assert error["seq"] == seq
+    stored = await database_sync_to_async(attempts)()
+    assert [a.pk for a in stored] == [error["attempt_id"]]
+    assert stored[0].status == Attempt.Status.PENDING
+    assert stored[0].ink == {"strokes": three}
+
+    await database_sync_to_async(app.control.add_consumer)("inference", reply=True)
+    late = await next_of_type(communicator, "result", timeout=15)
+    await communicator.disconnect()
+    assert late["late"] is True and late["attempt_id"] == error["attempt_id"]
+    attempt = (await database_sync_to_async(attempts)())[0]
+    assert attempt.status == Attempt.Status.RECOGNIZED and attempt.correct is True
+
+
+@pytest.mark.parametrize("who", ["anonymous", "other_student", "teacher", "staff"])
+async def test_only_the_class_students_may_practise(
+    client, student, exercise, other_student, teacher, staff, who
+):
+    users = {"other_student": other_student, "teacher": teacher, "staff": staff}
+    headers = [ORIGIN] if who == "anonymous" else await login(client, users[who])
+    communicator, connected = await open_socket(headers, path_of(exercise))
+    assert connected
+    closed = await communicator.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4401 if who == "anonymous" else 4403}
+
+
+async def test_an_archived_exercise_cannot_be_practised(client, student, exercise):
+    exercise.archived = True
+    await database_sync_to_async(exercise.save)()
+    communicator, _ = await open_socket(await login(client, student), path_of(exercise))
+    assert (await communicator.receive_output(timeout=5))["code"] == 4403
+
+
+async def test_an_unknown_exercise_is_not_allowed(client, student):
+    communicator, _ = await open_socket(await login(client, student), "/ws/practice/999999/")
+    assert (await communicator.receive_output(timeout=5))["code"] == 4403
+    await asyncio.sleep(0)
