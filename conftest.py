@@ -79,6 +79,7 @@ def _service_env(redis_url: str, **extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "hwr_site.settings",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SECURE_COOKIES": "false",
+        "SECRET_KEY": settings.SECRET_KEY,  # sessions made by the tests must be valid there
         **extra,
     }
 
@@ -143,8 +144,7 @@ def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
     Tests that use it need `transactional_db` so that the server sees their rows.
     """
     port = _free_port()
-    env = _service_env(redis_url, ALLOWED_HOSTS="127.0.0.1,localhost", DEBUG="false",
-                       SECRET_KEY="test-only-secret-key-for-the-asgi-server")  # fmt: skip
+    env = _service_env(redis_url, ALLOWED_HOSTS="127.0.0.1,localhost", DEBUG="false")
     log_path = ARTIFACTS_DIR / "asgi-server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:

@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 @pytest.fixture
 def exercise(classroom):
-    return ExerciseFactory.create(classroom=classroom, title="Digits", characters="38",
-                                  repetitions=1, order="as_written")  # fmt: skip
+    return ExerciseFactory.create(
+        classroom=classroom, title="Digits", characters="38", repetitions=1, order="as_written"
+    )
 
 
 async def login(client, user):
