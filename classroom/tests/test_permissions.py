@@ -77,6 +77,10 @@ def _member_url(w: World) -> str:
     return reverse("class_remove_student", kwargs={"pk": w.classroom.pk, "student_id": member.pk})
 
 
+def _practice_url(w: World) -> str:
+    return reverse("practice", kwargs={"exercise_id": w.exercise.pk})
+
+
 def _named(name: str) -> Url:
     return lambda w: reverse(name)
 
@@ -118,6 +122,7 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
         _exercise("exercise_archive"),
         _codes(302, 403, 404, 302, 404, 403),
     ),
+    ("practice", "get", _practice_url, _codes(302, 200, 404, 403, 404, 403)),
     ("admin", "get", lambda w: reverse("admin:index"), _codes(302, 302, 302, 302, 302, 200)),
 ]
 
