@@ -66,6 +66,11 @@ class Classroom(models.Model):
     join_code = models.CharField(max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    allow_training_use = models.BooleanField(
+        "allow retraining on verified attempts",
+        default=False,
+        help_text="Attempts the teacher has verified may be used to retrain the recogniser.",
+    )
     students: "models.ManyToManyField[User, Membership]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="classes"
     )
@@ -235,6 +240,18 @@ class Attempt(models.Model):
     recognition_latency_ms = models.FloatField(null=True, blank=True)
     time_taken_ms = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # A teacher's verdict overrules the recogniser: `correct` then holds the verdict and
+    # `verified_label` the character the child really wrote.
+    verified = models.BooleanField(default=False)
+    verified_label = models.CharField(max_length=1, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verified_attempts",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
     client_submission_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
