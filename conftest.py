@@ -45,7 +45,9 @@ def require_service(name: str, url: str, default_port: int) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _real_services() -> None:
+def _real_services(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Files the tests (and the worker and server they start) write never land in var/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     if os.environ.get("CI"):
         if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             pytest.fail("CI must run against PostgreSQL: set DATABASE_URL")

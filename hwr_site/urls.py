@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("recognition.api_urls")),
+    path("api/v1/", include("classroom.api_urls")),
     path("", include("recognition.urls")),
     path("", include("classroom.urls")),
 ]
