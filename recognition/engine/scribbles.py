@@ -120,8 +120,12 @@ def make_scribbles(n: int, seed: int) -> list[list[np.ndarray]]:
     out = []
     for i in range(n):
         strokes = kinds[i % len(kinds)](rng)
-        # Tablet-like units and a random size/offset: the rasteriser must normalise.
-        scale = rng.uniform(50, 2000)
+        # Tablet-like units and a random size/offset (within CONTRACTS limits): the
+        # rasteriser must normalise them away.
+        pts = np.concatenate(strokes)
+        lo = pts.min(axis=0)
+        extent = max(float((pts.max(axis=0) - lo).max()), 1e-9)
+        scale = rng.uniform(50, 2000) / extent
         offset = rng.uniform(-500, 500, 2)
-        out.append([s * scale + offset for s in strokes])
+        out.append([(s - lo) * scale + offset for s in strokes])
     return out

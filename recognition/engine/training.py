@@ -30,6 +30,8 @@ SCRIBBLE_TRAIN_SEED_OFFSET = 1000
 SCRIBBLE_VAL_SEED = 424242
 #: Rejection may decline at most this fraction of real validation characters.
 MAX_VAL_REJECTION = 0.01
+#: ... unless more scribbles than this would then get through (see choose_reject_threshold).
+WANTED_SCRIBBLE_REJECTION = 0.95
 
 
 @dataclass
@@ -42,8 +44,8 @@ class TrainConfig:
     max_samples: int | None = None
     seed: int = 0
     width: int = 24
-    batch_size: int = 128
-    learning_rate: float = 3e-3
+    batch_size: int = 256  # 25% more samples/s than 128 on a 2-core CPU
+    learning_rate: float = 4e-3
     label_smoothing: float = 0.1
     augmented_copies: int = 2
     scribble_fraction: float = 0.06
@@ -128,21 +130,31 @@ def rasterise(
 
 
 def choose_reject_threshold(
-    real_probs: np.ndarray, scribble_probs: np.ndarray, max_real_rejection: float
+    real_probs: np.ndarray,
+    scribble_probs: np.ndarray,
+    max_real_rejection: float = MAX_VAL_REJECTION,
+    wanted_scribble_rejection: float = WANTED_SCRIBBLE_REJECTION,
 ) -> dict[str, float]:
-    """Pick the reject-output threshold on validation data.
+    """Pick the threshold on the reject output's probability, on validation data.
 
-    The lowest threshold on ``p(reject)`` whose real-character rejection stays within
-    ``max_real_rejection``; reports the validation rejection rates it gives.
+    The lowest threshold that declines at most ``max_real_rejection`` of real characters;
+    if that still lets more than ``1 - wanted_scribble_rejection`` of the scribbles
+    through, up to twice that rejection budget may be spent (never more: issue 3 allows 3%
+    on test, and every rejected character counts as an error).
     """
     real_p = real_probs[:, REJECT_INDEX]
     scribble_p = scribble_probs[:, REJECT_INDEX]
-    candidates = np.unique(np.r_[np.linspace(0.05, 0.95, 91), 0.5])
-    best = 0.95
-    for t in candidates:
-        if float(np.mean(real_p >= t)) <= max_real_rejection:
-            best = float(t)
-            break
+    candidates = np.round(np.arange(0.02, 0.96, 0.01), 2)
+
+    def lowest(budget: float) -> float:
+        for t in candidates:
+            if float(np.mean(real_p >= t)) <= budget:
+                return float(t)
+        return 0.95
+
+    best = lowest(max_real_rejection)
+    if float(np.mean(scribble_p >= best)) < wanted_scribble_rejection:
+        best = lowest(2 * max_real_rejection)
     return {
         "reject_threshold": best,
         "val_real_rejected": float(np.mean(real_p >= best)),
@@ -287,7 +299,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
 
     val_probs = model.predict(x_val_in, batch_size=512, verbose=0)
     scribble_probs = model.predict(as_input(val_scribbles), batch_size=512, verbose=0)
-    rejection = choose_reject_threshold(val_probs, scribble_probs, MAX_VAL_REJECTION)
+    rejection = choose_reject_threshold(val_probs, scribble_probs)
     val_report = _accuracy_report(val_probs, y_val)
     log(f"val (before rejection): {val_report}; rejection: {rejection}")
 

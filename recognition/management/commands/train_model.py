@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from recognition.engine.export import write_model_card
 from recognition.engine.training import TrainConfig, train
 
 DEFAULT_FILES = ("unipen-1abc.jsonl.gz", "pendigits.jsonl.gz")
@@ -33,6 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--out", default="var/models/trained", help="output folder")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--width", type=int, default=TrainConfig.width, help="CNN width")
+        parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+        parser.add_argument(
+            "--learning-rate", type=float, default=TrainConfig.learning_rate, help="peak rate"
+        )
         parser.add_argument("--augmented-copies", type=int, default=TrainConfig.augmented_copies)
         parser.add_argument("--workers", type=int, default=TrainConfig.workers)
         parser.add_argument("--model-version", default="1", help="version name in the card")
@@ -47,6 +54,8 @@ class Command(BaseCommand):
             seed=options["seed"],
             width=options["width"],
             augmented_copies=options["augmented_copies"],
+            batch_size=options["batch_size"],
+            learning_rate=options["learning_rate"],
             workers=options["workers"],
             version=options["model_version"],
         )
@@ -56,6 +65,9 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         card = train(config, log=log)
+        # The card names the exact command, so a retraining can reproduce this model.
+        card.setdefault("commands", {})["train"] = "python manage.py " + shlex.join(sys.argv[1:])
+        write_model_card(Path(config.out), card)
         val = card["metrics"]["val"]
         self.stdout.write(
             self.style.SUCCESS(
