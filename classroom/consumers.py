@@ -34,6 +34,9 @@ class PracticeConsumer(InkConsumer):
         await self.advance(avoid=None)
         return True
 
+    def charset(self) -> str | None:
+        return selectors.practice_charset(exercise=self.exercise)
+
     async def advance(self, *, avoid: str | None) -> None:
         """Move to the next character; once the exercise is done, keep practising its first."""
         target = await database_sync_to_async(selectors.practice_next_target)(

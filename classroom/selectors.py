@@ -7,12 +7,24 @@ change things through the admin site).
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models.functions import TruncDay
+from django.utils import timezone
 
-from classroom.models import Attempt, Classroom, Exercise, User, normalize_join_code
+from classroom.models import (
+    CHARACTER_CLASSES,
+    Attempt,
+    Classroom,
+    Exercise,
+    User,
+    normalize_join_code,
+)
 
 
 @dataclass(frozen=True)
@@ -231,3 +243,516 @@ def practice_next_target(
     if not pending:
         return None
     return next((ch for ch in pending if ch != avoid), pending[0])
+
+
+# Dashboards: figures of a class, a student's work, verdicts and retraining data.
+# Every figure is aggregated in the database, so a dashboard costs the same few queries
+# whether the class has 5 students or 40, 100 attempts or 100,000.
+
+MASTERY_MIN_ATTEMPTS = 3
+MASTERY_ACCURACY = 0.8
+TREND_WINDOW = timedelta(days=7)
+TREND_MIN_CHANGE = 0.05
+LIVE_WINDOW = timedelta(minutes=5)
+WEEKLY_AFTER_DAYS = 62
+ATTEMPT_RESULTS = ("correct", "wrong", "pending", "verified")
+
+_RECOGNIZED = Q(status=Attempt.Status.RECOGNIZED)
+_JUDGED = Q(correct__isnull=False)
+_CORRECT = Q(correct=True)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class AttemptFilters:
+    """What a teacher narrowed the figures to; dates are inclusive, in the site's time zone."""
+
+    exercise_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        start = end = None
+        if self.date_from:
+            start = timezone.make_aware(datetime.combine(self.date_from, dt_time.min))
+        if self.date_to:
+            end = timezone.make_aware(
+                datetime.combine(self.date_to + timedelta(days=1), dt_time.min)
+            )
+        return start, end
+
+    def as_query(self) -> dict[str, str]:
+        query = {}
+        if self.exercise_id:
+            query["exercise"] = str(self.exercise_id)
+        if self.date_from:
+            query["from"] = self.date_from.isoformat()
+        if self.date_to:
+            query["to"] = self.date_to.isoformat()
+        return query
+
+
+def class_attempts(
+    *, classroom: Classroom, filters: AttemptFilters | None = None
+) -> QuerySet[Attempt]:
+    """The class's attempts (every exercise of the class), narrowed by `filters`."""
+    filters = filters or AttemptFilters()
+    attempts = Attempt.objects.filter(exercise__classroom=classroom)
+    if filters.exercise_id:
+        attempts = attempts.filter(exercise_id=filters.exercise_id)
+    start, end = filters.bounds()
+    if start:
+        attempts = attempts.filter(created_at__gte=start)
+    if end:
+        attempts = attempts.filter(created_at__lt=end)
+    return attempts
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    student: User
+    attempts: int
+    judged: int
+    correct: int
+    average_score: float | None
+    mastered: int
+    last_active: datetime | None
+    trend: str  # "up", "down", "flat", or "" when there is too little to compare
+
+    @property
+    def accuracy(self) -> float | None:
+        return _ratio(self.correct, self.judged)
+
+
+@dataclass(frozen=True)
+class CharacterCell:
+    character: str
+    judged: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return _ratio(self.correct, self.judged)
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Recognised attempts counted by (target, what the recogniser read); "" is a rejection."""
+
+    targets: list[str]
+    reads: list[str]
+    counts: dict[tuple[str, str], int]
+
+    def row_total(self, target: str) -> int:
+        return sum(n for (t, _), n in self.counts.items() if t == target)
+
+    def mistakes(self) -> list[tuple[str, str, int]]:
+        """Off-diagonal cells, most frequent first: the reversals a teacher looks for."""
+        cells = [(t, r, n) for (t, r), n in self.counts.items() if t != r]
+        return sorted(cells, key=lambda c: (-c[2], c[0], c[1]))
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    period: date
+    attempts: int
+    judged: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return _ratio(self.correct, self.judged)
+
+
+@dataclass(frozen=True)
+class CompletionCell:
+    exercise: Exercise
+    progress: Progress
+
+    @property
+    def late(self) -> bool:
+        return self.exercise.is_overdue and not self.progress.complete
+
+
+@dataclass(frozen=True)
+class Totals:
+    attempts: int
+    judged: int
+    correct: int
+    pending: int
+    verified: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return _ratio(self.correct, self.judged)
+
+
+@dataclass(frozen=True)
+class ClassDashboard:
+    classroom: Classroom
+    filters: AttemptFilters
+    totals: Totals
+    students: list[StudentRow]
+    characters: list[CharacterCell]
+    confusion: Confusion
+    timeline: list[TimelinePoint]
+    granularity: str  # "day" or "week"
+    exercises: list[Exercise]
+    completion: list[tuple[User, list[CompletionCell]]]
+    eligible_for_training: int
+
+
+def _trend(recent: tuple[int, int], previous: tuple[int, int]) -> str:
+    now, before = _ratio(*recent), _ratio(*previous)
+    if now is None or before is None:
+        return ""
+    if now - before >= TREND_MIN_CHANGE:
+        return "up"
+    if before - now >= TREND_MIN_CHANGE:
+        return "down"
+    return "flat"
+
+
+def _timeline(attempts: QuerySet[Attempt]) -> tuple[list[TimelinePoint], str]:
+    rows = (
+        attempts.annotate(day=TruncDay("created_at"))
+        .values("day")
+        .annotate(
+            n=Count("id"), judged=Count("id", filter=_JUDGED), ok=Count("id", filter=_CORRECT)
+        )
+        .order_by("day")
+    )
+    days = {r["day"].date(): (r["n"], r["judged"], r["ok"]) for r in rows}
+    if not days:
+        return [], "day"
+    first, last = min(days), max(days)
+    weekly = (last - first).days > WEEKLY_AFTER_DAYS
+    buckets: dict[date, list[int]] = {}
+    day = first - timedelta(days=first.weekday()) if weekly else first
+    while day <= last:  # empty periods are shown as zero, not skipped
+        buckets[day] = [0, 0, 0]
+        day += timedelta(days=7 if weekly else 1)
+    for day, counts in days.items():
+        key = day - timedelta(days=day.weekday()) if weekly else day
+        for i, n in enumerate(counts):
+            buckets[key][i] += n
+    points = [TimelinePoint(period, *counts) for period, counts in buckets.items()]
+    return points, "week" if weekly else "day"
+
+
+def class_dashboard_figures(
+    *, classroom: Classroom, filters: AttemptFilters | None = None
+) -> ClassDashboard:
+    """Everything the class dashboard shows, in a fixed number of queries."""
+    filters = filters or AttemptFilters()
+    attempts = class_attempts(classroom=classroom, filters=filters)
+    students = list(classroom_students(classroom=classroom))
+
+    totals = attempts.aggregate(
+        n=Count("id"),
+        judged=Count("id", filter=_JUDGED),
+        ok=Count("id", filter=_CORRECT),
+        pending=Count("id", filter=Q(status=Attempt.Status.PENDING)),
+        verified=Count("id", filter=Q(verified=True)),
+    )
+
+    _, end = filters.bounds()
+    end = end or timezone.now()
+    recent = Q(created_at__gte=end - TREND_WINDOW)
+    previous = Q(created_at__gte=end - 2 * TREND_WINDOW, created_at__lt=end - TREND_WINDOW)
+    per_student = {
+        r["student_id"]: r
+        for r in attempts.values("student_id")
+        .annotate(
+            n=Count("id"),
+            judged=Count("id", filter=_JUDGED),
+            ok=Count("id", filter=_CORRECT),
+            score=Avg("score", filter=_RECOGNIZED),
+            last=Max("created_at"),
+            recent_judged=Count("id", filter=_JUDGED & recent),
+            recent_ok=Count("id", filter=_CORRECT & recent),
+            previous_judged=Count("id", filter=_JUDGED & previous),
+            previous_ok=Count("id", filter=_CORRECT & previous),
+        )
+        .order_by()
+    }
+
+    # One query serves both the mastery column and the character grid.
+    mastered: Counter[int] = Counter()
+    per_character: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in (
+        attempts.values("student_id", "target")
+        .annotate(judged=Count("id", filter=_JUDGED), ok=Count("id", filter=_CORRECT))
+        .order_by()
+    ):
+        per_character[r["target"]][0] += r["judged"]
+        per_character[r["target"]][1] += r["ok"]
+        if r["judged"] >= MASTERY_MIN_ATTEMPTS and r["ok"] >= MASTERY_ACCURACY * r["judged"]:
+            mastered[r["student_id"]] += 1
+
+    rows = []
+    for student in students:
+        r = per_student.get(student.pk)
+        if r is None:
+            rows.append(StudentRow(student, 0, 0, 0, None, 0, None, ""))
+            continue
+        rows.append(
+            StudentRow(
+                student=student,
+                attempts=r["n"],
+                judged=r["judged"],
+                correct=r["ok"],
+                average_score=r["score"],
+                mastered=mastered[student.pk],
+                last_active=r["last"],
+                trend=_trend(
+                    (r["recent_ok"], r["recent_judged"]), (r["previous_ok"], r["previous_judged"])
+                ),
+            )
+        )
+
+    exercises = list(classroom_exercises(classroom=classroom))
+    shown = [e for e in exercises if not filters.exercise_id or e.pk == filters.exercise_id]
+    for exercise in shown:  # characters set but not practised yet still get a (grey) cell
+        for ch in exercise.characters:
+            per_character.setdefault(ch, [0, 0])
+    characters = [
+        CharacterCell(ch, *per_character[ch]) for ch in sorted(per_character, key=_character_order)
+    ]
+
+    counts = {
+        (r["target"], r["predicted_label"]): r["n"]
+        for r in attempts.filter(_RECOGNIZED)
+        .values("target", "predicted_label")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    confusion = Confusion(
+        targets=sorted({t for t, _ in counts}, key=_character_order),
+        reads=sorted({r for _, r in counts}, key=_character_order),
+        counts=counts,
+    )
+
+    timeline, granularity = _timeline(attempts)
+    progress = progress_for(exercises=shown, students=students)
+    completion = [(s, [CompletionCell(e, progress[(e.pk, s.pk)]) for e in shown]) for s in students]
+    return ClassDashboard(
+        classroom=classroom,
+        filters=filters,
+        totals=Totals(
+            totals["n"], totals["judged"], totals["ok"], totals["pending"], totals["verified"]
+        ),
+        students=rows,
+        characters=characters,
+        confusion=confusion,
+        timeline=timeline,
+        granularity=granularity,
+        exercises=exercises,
+        completion=completion,
+        eligible_for_training=verified_training_count(classroom),
+    )
+
+
+def _character_order(ch: str) -> tuple[int, int]:
+    # The recogniser's order (digits, upper, lower); a rejection ("") goes last.
+    index = CHARACTER_CLASSES.find(ch) if ch else -1
+    return (1, 0) if index < 0 else (0, index)
+
+
+def _light(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
+    # Lists never need the ink; the thumbnail (a small PNG) is what they show.
+    return attempts.select_related("student", "exercise").defer("ink")
+
+
+def confusion_attempts(
+    *, classroom: Classroom, filters: AttemptFilters, target: str, read: str, limit: int = 100
+) -> list[Attempt]:
+    """Recognised attempts of `target` that the recogniser read as `read` ("": rejected)."""
+    attempts = class_attempts(classroom=classroom, filters=filters).filter(
+        _RECOGNIZED, target=target, predicted_label=read
+    )
+    return list(_light(attempts)[:limit])
+
+
+def student_attempts(
+    *,
+    classroom: Classroom,
+    student: User,
+    character: str = "",
+    result: str = "",
+) -> QuerySet[Attempt]:
+    """A student's attempts in the class's exercises, newest first; `result` is one of
+    ATTEMPT_RESULTS or ""."""
+    attempts = Attempt.objects.filter(exercise__classroom=classroom, student=student)
+    if character:
+        attempts = attempts.filter(target=character)
+    if result == "correct":
+        attempts = attempts.filter(correct=True)
+    elif result == "wrong":
+        attempts = attempts.filter(correct=False)
+    elif result == "pending":
+        attempts = attempts.filter(status=Attempt.Status.PENDING)
+    elif result == "verified":
+        attempts = attempts.filter(verified=True)
+    return _light(attempts)
+
+
+def student_characters(*, classroom: Classroom, student: User) -> list[str]:
+    """The characters the student has attempted in the class, for the filter."""
+    targets = (
+        Attempt.objects.filter(exercise__classroom=classroom, student=student)
+        .values_list("target", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return sorted(targets, key=_character_order)
+
+
+def visible_attempt(*, user: User, pk: int) -> Attempt | None:
+    """The attempt if `user` wrote it, teaches its class, or is staff; else None."""
+    attempt = (
+        Attempt.objects.select_related("student", "exercise__classroom__teacher", "verified_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if attempt is None or not user.is_authenticated:
+        return None
+    if user.is_staff or attempt.student_id == user.pk:
+        return attempt
+    if attempt.exercise.classroom.teacher_id == user.pk:
+        return attempt
+    return None
+
+
+@dataclass(frozen=True)
+class LiveStudent:
+    student: User
+    attempts: list[Attempt]
+
+
+def class_live_now(*, classroom: Classroom, per_student: int = 5) -> list[LiveStudent]:
+    """Students with an attempt in the last few minutes, most recent first, with their last
+    few attempts (the "Live now" panel before the socket takes over)."""
+    since = timezone.now() - LIVE_WINDOW
+    recent = _light(
+        Attempt.objects.filter(exercise__classroom=classroom, created_at__gte=since)
+    ).defer("ink", "image")[:500]
+    grouped: dict[int, LiveStudent] = {}
+    for attempt in recent:
+        live = grouped.setdefault(attempt.student_id, LiveStudent(attempt.student, []))
+        if len(live.attempts) < per_student:
+            live.attempts.append(attempt)
+    return list(grouped.values())
+
+
+@dataclass(frozen=True)
+class CharacterProgress:
+    character: str
+    judged: int
+    correct: int
+    streak: int  # correct in a row, up to the latest attempt
+    best_streak: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return _ratio(self.correct, self.judged)
+
+
+@dataclass(frozen=True)
+class StudentProgress:
+    characters: list[CharacterProgress]
+    days_in_a_row: int
+    judged: int
+    correct: int
+    recent: list[Attempt]
+
+    @property
+    def accuracy(self) -> float | None:
+        return _ratio(self.correct, self.judged)
+
+
+def student_progress(*, student: User, recent: int = 24) -> StudentProgress:
+    """A student's own figures: accuracy and streaks per character, days practised in a row."""
+    results = Attempt.objects.filter(student=student, correct__isnull=False).order_by(
+        "created_at", "id"
+    )
+    per_char: dict[str, list[int]] = {}  # judged, correct, streak, best
+    days: set[date] = set()
+    for target, correct, created_at in results.values_list("target", "correct", "created_at"):
+        entry = per_char.setdefault(target, [0, 0, 0, 0])
+        entry[0] += 1
+        if correct:
+            entry[1] += 1
+            entry[2] += 1
+            entry[3] = max(entry[3], entry[2])
+        else:
+            entry[2] = 0
+        days.add(timezone.localdate(created_at))
+    in_a_row = 0
+    day = timezone.localdate()
+    if day not in days:
+        day -= timedelta(days=1)  # a streak is not broken before today's practice
+    while day in days:
+        in_a_row += 1
+        day -= timedelta(days=1)
+    characters = [
+        CharacterProgress(ch, *per_char[ch]) for ch in sorted(per_char, key=_character_order)
+    ]
+    return StudentProgress(
+        characters=characters,
+        days_in_a_row=in_a_row,
+        judged=sum(c.judged for c in characters),
+        correct=sum(c.correct for c in characters),
+        recent=list(_light(Attempt.objects.filter(student=student))[:recent]),
+    )
+
+
+# Retraining on teacher-verified attempts (issue 6)
+
+_TRAINABLE = Q(verified=True, exercise__classroom__allow_training_use=True) & (
+    ~Q(verified_label="") | Q(correct=True)
+)
+
+
+def verified_training_attempts() -> Iterator[tuple[str, list[Any], int]]:
+    """(true label, strokes, student id) of every verified attempt a class allows training on.
+
+    The true label is the teacher's `verified_label`, or the target when the teacher
+    confirmed the attempt correct without naming a character.
+    """
+    rows = (
+        Attempt.objects.filter(_TRAINABLE)
+        .order_by("id")
+        .values_list("verified_label", "target", "ink", "student_id")
+    )
+    for verified_label, target, ink, student_id in rows.iterator(chunk_size=500):
+        yield (verified_label or target, ink["strokes"], student_id)
+
+
+def verified_training_count(classroom: Classroom) -> int:
+    """How many of the class's attempts `verified_training_attempts` yields (0 while the
+    class does not allow training use)."""
+    if not classroom.allow_training_use:
+        return 0
+    return Attempt.objects.filter(_TRAINABLE, exercise__classroom=classroom).count()
+
+
+DIGITS = "0123456789"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def practice_charset(*, exercise: Exercise) -> str | None:
+    """The candidates the recogniser may answer with while practising `exercise`.
+
+    A digits-only exercise is read as digits and a letters-only one as letters, so a
+    stroke like "|" is a 1 in a digits exercise and an l in a letters one; within letters
+    every letter stays possible, so reversals such as b/d are still caught. Mixed: all 62.
+    """
+    if all(ch in DIGITS for ch in exercise.characters):
+        return DIGITS
+    if all(ch in LETTERS for ch in exercise.characters):
+        return LETTERS
+    return None

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from classroom.models import (
+    CHARACTER_CLASSES,
     Attempt,
     Classroom,
     Exercise,
@@ -24,6 +25,7 @@ from classroom.models import (
     new_join_code,
     normalize_join_code,
 )
+from classroom.selectors import practice_charset
 from recognition.engine.ink import parse_ink
 from recognition.engine.preprocessing import ink_to_raster, raster_to_png
 from recognition.services import ink_recognize, recognition_payload
@@ -202,6 +204,59 @@ def exercise_set_archived(*, exercise: Exercise, archived: bool) -> Exercise:
     return exercise
 
 
+def class_set_training_use(*, classroom: Classroom, allowed: bool) -> Classroom:
+    """Allow (or stop) the class's verified attempts being used to retrain the recogniser."""
+    with transaction.atomic():
+        classroom.allow_training_use = allowed
+        classroom.save(update_fields=["allow_training_use"])
+    return classroom
+
+
+def attempt_set_verdict(
+    *, attempt: Attempt, teacher: User, correct: bool | None, label: str = ""
+) -> Attempt:
+    """The teacher's verdict on a recognised attempt, which overrules the recogniser.
+
+    `correct` becomes the verdict (so every figure follows the teacher) and `label` the
+    character the child really wrote (the target when confirmed correct without one).
+    `correct=None` withdraws the verdict: the recogniser's reading counts again.
+    """
+    exercise = attempt.exercise
+    if exercise.classroom.teacher_id != teacher.pk:
+        raise ClassroomError("not_your_class", "Only the class's teacher can judge its attempts.")
+    if attempt.status != Attempt.Status.RECOGNIZED:
+        raise ClassroomError("attempt_pending", "Wait until the attempt has been checked.")
+    label = label.strip()
+    if label and (len(label) != 1 or label not in CHARACTER_CLASSES):
+        raise ClassroomError("unknown_character", "The true character must be a digit or a letter.")
+    if (
+        correct is not None
+        and label
+        and exercise.accepts(target=attempt.target, label=label) != correct
+    ):
+        raise ClassroomError(
+            "verdict_mismatch",
+            f"“{label}” is {'not ' if correct else ''}what was asked ({attempt.target}): "
+            f"mark it {'wrong' if correct else 'correct'} instead.",
+        )
+    with transaction.atomic():
+        if correct is None:
+            read = attempt.predicted_label
+            attempt.correct = bool(read) and exercise.accepts(target=attempt.target, label=read)
+            attempt.verified, attempt.verified_label = False, ""
+            attempt.verified_by, attempt.verified_at = None, None
+        else:
+            attempt.correct = correct
+            attempt.verified = True
+            attempt.verified_label = label or (attempt.target if correct else "")
+            attempt.verified_by = teacher
+            attempt.verified_at = timezone.now()
+        attempt.save(
+            update_fields=["correct", "verified", "verified_label", "verified_by", "verified_at"]
+        )
+    return attempt
+
+
 # Practice: attempts
 
 
@@ -258,7 +313,8 @@ def attempt_recognize(*, attempt_id: int) -> Attempt:
         attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt_id)
         if attempt.status == Attempt.Status.RECOGNIZED:
             return attempt
-        recognition = ink_recognize(strokes=attempt.ink, source="attempt")
+        charset = practice_charset(exercise=attempt.exercise)
+        recognition = ink_recognize(strokes=attempt.ink, charset=charset, source="attempt")
         payload = recognition_payload(recognition)
         label = "" if recognition.rejected else (recognition.label or "")
         attempt.predicted_label = label
