@@ -37,7 +37,11 @@ class ExerciseInline(admin.TabularInline):
 @admin.register(Classroom)
 class ClassroomAdmin(admin.ModelAdmin):
     list_display = ("name", "teacher", "join_code", "student_count", "archived_at", "created_at")
-    list_filter = (("archived_at", admin.EmptyFieldListFilter), "created_at")
+    list_filter = (
+        ("archived_at", admin.EmptyFieldListFilter),
+        "allow_training_use",
+        "created_at",
+    )
     search_fields = ("name", "join_code", "teacher__username")
     autocomplete_fields = ("teacher",)
     readonly_fields = ("created_at",)
@@ -95,12 +99,13 @@ class AttemptAdmin(admin.ModelAdmin):
         "correct",
         "score",
         "status",
+        "verified",
         "model_version",
     )
-    list_filter = ("status", "correct", "model_version", "exercise__classroom")
+    list_filter = ("status", "correct", "verified", "model_version", "exercise__classroom")
     search_fields = ("student__username", "exercise__title", "target", "client_submission_id")
     list_select_related = ("student", "exercise")
     date_hierarchy = "created_at"
     autocomplete_fields = ("student", "exercise")
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", "verified_at")
     exclude = ("image",)  # raw PNG bytes are not editable text

@@ -1,4 +1,5 @@
-"""REST API of the classroom app: a student's own attempts and exercises."""
+"""REST API of the classroom app: a student's own attempts and exercises, a teacher's
+class dashboard."""
 
 from datetime import datetime
 from typing import Any
@@ -7,12 +8,20 @@ from django.db.models import QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from classroom import selectors
+from classroom.forms import DashboardFilterForm
 from classroom.models import Attempt, User
-from classroom.serializers import AttemptDetailSerializer, AttemptSerializer, ExerciseSerializer
+from classroom.serializers import (
+    AttemptDetailSerializer,
+    AttemptSerializer,
+    DashboardSerializer,
+    ExerciseSerializer,
+)
 from hwr_site.api_errors import DomainError
 
 ATTEMPT_FILTERS = [
@@ -94,3 +103,34 @@ class MyExercisesApi(generics.GenericAPIView[Any]):
             exercises, many=True, context={"progress": progress, "request": request}
         )
         return Response(serializer.data)
+
+
+class ClassDashboardApi(APIView):
+    """The figures of a class's dashboard, for its teacher (staff may read them too).
+
+    Query: `exercise` (id), `from` and `to` (ISO dates, inclusive), as on the page.
+    """
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("exercise", int, description="Only this exercise"),
+            OpenApiParameter("from", str, description="ISO date (inclusive)"),
+            OpenApiParameter("to", str, description="ISO date (inclusive)"),
+        ],
+        responses=DashboardSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        user = request.user
+        assert isinstance(user, User)
+        classroom = selectors.visible_classroom(user=user, pk=pk)
+        if classroom is None:
+            raise NotFound("No such class.")
+        if classroom.teacher_id != user.pk and not user.is_staff:
+            raise PermissionDenied("Only the class's teacher sees its dashboard.")
+        exercises = list(selectors.classroom_exercises(classroom=classroom, include_archived=True))
+        form = DashboardFilterForm(request.query_params or None, exercises=exercises)
+        if request.query_params and not form.is_valid():
+            first = next(iter(form.errors.items()))
+            raise DomainError(f"{first[0]}: {first[1][0]}", code="bad_filter")
+        dashboard = selectors.class_dashboard_figures(classroom=classroom, filters=form.filters())
+        return Response(DashboardSerializer(dashboard).data)

@@ -6,4 +6,5 @@ urlpatterns = [
     path("attempts", api.MyAttemptsApi.as_view(), name="api-my-attempts"),
     path("attempts/<int:pk>", api.MyAttemptApi.as_view(), name="api-my-attempt"),
     path("exercises", api.MyExercisesApi.as_view(), name="api-my-exercises"),
+    path("classes/<int:pk>/dashboard", api.ClassDashboardApi.as_view(), name="api-class-dashboard"),
 ]

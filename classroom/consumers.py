@@ -6,11 +6,17 @@ import time
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from classroom import selectors, services
-from classroom.models import Exercise
-from recognition.consumers import InkConsumer, MessageError
+from classroom.models import Classroom, Exercise
+from recognition.consumers import (
+    CLOSE_NOT_ALLOWED,
+    CLOSE_NOT_LOGGED_IN,
+    InkConsumer,
+    MessageError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -125,3 +131,40 @@ class PracticeConsumer(InkConsumer):
         await self.send_json(
             {"type": "result", "seq": seq, **result, "next_target": self.target, "done": self.done}
         )
+
+
+def class_live_group(classroom_id: int) -> str:
+    return f"class-{classroom_id}-live"
+
+
+class ClassLiveConsumer(AsyncJsonWebsocketConsumer):
+    """`/ws/classes/<class_id>/live/`: the class's attempts as they are recognised, for its
+    teacher's "Live now" panel. Receives nothing; 4401 not logged in, 4403 anyone else."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.accept()
+            await self.close(code=CLOSE_NOT_LOGGED_IN)
+            return
+        classroom_id = self.scope["url_route"]["kwargs"]["class_id"]
+        classroom = await database_sync_to_async(
+            Classroom.objects.filter(pk=classroom_id, teacher=user).first
+        )()
+        if classroom is None or not user.is_teacher:
+            await self.accept()
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        self.group = class_live_group(classroom.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        pass  # a read-only feed
+
+    async def attempt_recognized(self, event: dict[str, Any]) -> None:
+        await self.send_json({**event, "type": "attempt"})

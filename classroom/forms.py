@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from classroom import services
+from classroom import selectors, services
 from classroom.models import CHARACTER_CLASSES, Classroom, Exercise, User, normalize_join_code
 
 
@@ -119,3 +119,88 @@ class ExerciseForm(forms.ModelForm):
             due_at=data.get("due_at"),
             show_tracing=data.get("show_tracing", False),
         )
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters from the query string (`exercise`, `from`, `to`; all optional)."""
+
+    exercise = forms.TypedChoiceField(
+        label="Exercise", required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, data: Any, *, exercises: list[Exercise]) -> None:
+        super().__init__(data)
+        field = self.fields["exercise"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "All exercises"), *((e.pk, e.title) for e in exercises)]
+        # "from" is a keyword in Python, not in a query string: short names a teacher can type.
+        for name, label in (("from", "From"), ("to", "To")):
+            self.fields[name] = forms.DateField(
+                label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            self.add_error("to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> selectors.AttemptFilters:
+        """The filters that parsed; a bad value is left out (and shown as an error)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return selectors.AttemptFilters(
+            exercise_id=data.get("exercise"),
+            date_from=data.get("from"),
+            date_to=data.get("to"),
+        )
+
+
+class AttemptListForm(forms.Form):
+    """Filters of a student's attempts: which character, which result."""
+
+    character = forms.ChoiceField(label="Character", required=False)
+    result = forms.ChoiceField(
+        label="Result",
+        required=False,
+        choices=[
+            ("", "Any result"),
+            ("correct", "Correct"),
+            ("wrong", "Wrong"),
+            ("pending", "Not checked yet"),
+            ("verified", "Verified by the teacher"),
+        ],
+    )
+
+    def __init__(self, data: Any, *, characters: list[str]) -> None:
+        super().__init__(data)
+        field = self.fields["character"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Any character"), *((ch, ch) for ch in characters)]
+
+    def values(self) -> tuple[str, str]:
+        if not self.is_valid():
+            return "", ""
+        return self.cleaned_data.get("character", ""), self.cleaned_data.get("result", "")
+
+
+class VerdictForm(forms.Form):
+    verdict = forms.ChoiceField(
+        choices=[("correct", "Correct"), ("wrong", "Wrong"), ("clear", "Withdraw my verdict")]
+    )
+    label = forms.CharField(
+        label="The character really written",
+        required=False,
+        max_length=1,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "size": 2}
+        ),
+    )
+
+    def correct(self) -> bool | None:
+        return {"correct": True, "wrong": False}.get(self.cleaned_data["verdict"])
+
+
+class TrainingUseForm(forms.Form):
+    allowed = forms.BooleanField(required=False)

@@ -495,10 +495,10 @@ def class_dashboard_figures(
 
     rows = []
     for student in students:
-        r = per_student.get(student.pk)
-        if r is None:
+        if student.pk not in per_student:
             rows.append(StudentRow(student, 0, 0, 0, None, 0, None, ""))
             continue
+        r = per_student[student.pk]
         rows.append(
             StudentRow(
                 student=student,

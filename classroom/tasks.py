@@ -8,7 +8,7 @@ from celery.signals import worker_ready
 
 from classroom import services
 from classroom.models import Attempt
-from recognition.replies import send_to_channel
+from recognition.replies import send_to_channel, send_to_group
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,26 @@ def recognize_attempt(
         send_to_channel(
             reply_channel, {"type": "attempt.recognized", "seq": seq, **result_of(attempt)}
         )
+    broadcast_to_class(attempt)
+
+
+def broadcast_to_class(attempt: Attempt) -> None:
+    """Tell the teacher's "Live now" panel; a failure here must not re-run recognition."""
+    from classroom.consumers import class_live_group
+
+    student = attempt.student
+    message = {
+        "type": "attempt.recognized",
+        **result_of(attempt),
+        "student_id": student.pk,
+        "student_name": str(student),
+        "exercise_id": attempt.exercise_id,
+        "created_at": attempt.created_at.isoformat(),
+    }
+    try:
+        send_to_group(class_live_group(attempt.exercise.classroom_id), message)
+    except Exception:  # the student already has the answer; the panel catches up on reload
+        logger.exception("could not tell class of attempt %s", attempt.pk)
 
 
 def result_of(attempt: Attempt) -> dict[str, Any]:
