@@ -269,7 +269,8 @@ def test_overruling_a_correct_attempt_as_wrong_lowers_the_figures(
     looks_right = attempt(student, exercise, "b", "b")
     client = client_as(classroom.teacher)
     client.post(
-        reverse("attempt_verdict", kwargs={"pk": looks_right.pk}), {"verdict": "wrong", "label": "d"}
+        reverse("attempt_verdict", kwargs={"pk": looks_right.pk}),
+        {"verdict": "wrong", "label": "d"},
     )
     _, dashboard = figures(client, classroom)
     assert dashboard.totals.accuracy == 0.0
@@ -346,7 +347,7 @@ def test_verified_attempts_count_for_training_only_once_the_class_allows_it(
     assert response.status_code == 302
     response, on = figures(client, classroom)
     assert on.eligible_for_training == 2  # a "wrong" without the true character is unusable
-    assert '<strong>2</strong> verified attempts' in response.content.decode()
+    assert "<strong>2</strong> verified attempts" in response.content.decode()
     strokes = confirmed.ink["strokes"]
     assert sorted(selectors.verified_training_attempts()) == sorted(
         [("b", strokes, student.pk), ("b", overruled.ink["strokes"], student.pk)]

@@ -1,0 +1,226 @@
+"""Who gets what on the dashboards: every new page, action, API endpoint and socket.
+
+Same rule as the rest of the app: anonymous visitors go to log in (302; 401/403 on the
+API); what a visitor may not see is a 404; a visible thing they may not use is a 403.
+Staff read every dashboard but judge nothing (they change things in the admin site).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+from django.urls import reverse
+
+from classroom.models import Attempt, Classroom, User
+from classroom.tests.factories import (
+    AttemptFactory,
+    ClassroomFactory,
+    ExerciseFactory,
+    MembershipFactory,
+    StaffFactory,
+    StudentFactory,
+    TeacherFactory,
+)
+from recognition.tests.sockets import ORIGIN, open_socket, session_headers
+
+ACTORS = ("anonymous", "member", "outsider", "teacher", "other_teacher", "staff")
+
+
+@dataclass
+class World:
+    classroom: Classroom
+    attempt: Attempt  # written by "member"
+    classmate_attempt: Attempt
+    users: dict[str, User | None]
+
+
+def make_world() -> World:
+    teacher = TeacherFactory.create()
+    classroom = ClassroomFactory.create(teacher=teacher)
+    exercise = ExerciseFactory.create(classroom=classroom)
+    member, classmate = StudentFactory.create(), StudentFactory.create()
+    for student in (member, classmate):
+        MembershipFactory.create(classroom=classroom, student=student)
+    outsider = StudentFactory.create()
+    MembershipFactory.create(student=outsider)
+    other_teacher = TeacherFactory.create()
+    ClassroomFactory.create(teacher=other_teacher)
+    return World(
+        classroom=classroom,
+        attempt=AttemptFactory.create(student=member, exercise=exercise, image=b"\x89PNG"),
+        classmate_attempt=AttemptFactory.create(student=classmate, exercise=exercise),
+        users={
+            "anonymous": None,
+            "member": member,
+            "outsider": outsider,
+            "teacher": teacher,
+            "other_teacher": other_teacher,
+            "staff": StaffFactory.create(),
+        },
+    )
+
+
+@pytest.fixture
+def world(db) -> World:
+    return make_world()
+
+
+def _codes(*codes: int) -> dict[str, int]:
+    return dict(zip(ACTORS, codes, strict=True))
+
+
+Url = Callable[[World], str]
+
+
+def _class(name: str) -> Url:
+    return lambda w: reverse(name, kwargs={"pk": w.classroom.pk})
+
+
+def _attempt(name: str) -> Url:
+    return lambda w: reverse(name, kwargs={"pk": w.attempt.pk})
+
+
+def _student_page(w: World) -> str:
+    member = w.users["member"]
+    assert member is not None
+    return reverse("class_student", kwargs={"pk": w.classroom.pk, "student_id": member.pk})
+
+
+#                          anonymous member outsider teacher other_teacher staff
+MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
+    ("class_dashboard", "get", _class("class_dashboard"), _codes(302, 403, 404, 200, 404, 200)),
+    (
+        "class_attempts_csv",
+        "get",
+        _class("class_attempts_csv"),
+        _codes(302, 403, 404, 200, 404, 200),
+    ),
+    (
+        "class_training_use",
+        "post",
+        _class("class_training_use"),
+        _codes(302, 403, 404, 302, 404, 403),
+    ),
+    ("class_student", "get", _student_page, _codes(302, 403, 404, 200, 404, 200)),
+    ("attempt_detail", "get", _attempt("attempt_detail"), _codes(302, 200, 404, 200, 404, 200)),
+    ("attempt_verdict", "post", _attempt("attempt_verdict"), _codes(302, 403, 404, 302, 404, 403)),
+    ("my_progress", "get", lambda w: reverse("my_progress"), _codes(302, 200, 200, 403, 403, 403)),
+    (
+        "api-class-dashboard",
+        "get",
+        _class("api-class-dashboard"),
+        _codes(403, 403, 404, 200, 404, 200),
+    ),
+]
+POST_DATA = {"attempt_verdict": {"verdict": "correct"}, "class_training_use": {"allowed": "on"}}
+
+CASES = [
+    pytest.param(name, method, url, actor, codes[actor], id=f"{method}-{name}-{actor}")
+    for name, method, url, codes in MATRIX
+    for actor in ACTORS
+]
+
+
+@pytest.mark.parametrize(("name", "method", "url", "actor", "expected"), CASES)
+def test_it_answers_each_visitor_with_the_expected_status(
+    world: World,
+    client_as: Callable[[User | None], Client],
+    name: str,
+    method: str,
+    url: Url,
+    actor: str,
+    expected: int,
+) -> None:
+    client = client_as(world.users[actor])
+    if method == "post":
+        response = client.post(url(world), POST_DATA.get(name, {}))
+    else:
+        response = client.get(url(world))
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("actor", ["anonymous", "member", "outsider", "other_teacher"])
+def test_the_api_answers_refusals_in_the_error_shape(world: World, client_as, actor: str) -> None:
+    response = client_as(world.users[actor]).get(
+        reverse("api-class-dashboard", kwargs={"pk": world.classroom.pk})
+    )
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["code"] and body["error"]["message"]
+
+
+def test_a_student_never_sees_a_classmates_attempt(world: World, client_as) -> None:
+    client = client_as(world.users["member"])
+    url = reverse("attempt_detail", kwargs={"pk": world.classmate_attempt.pk})
+    assert client.get(url).status_code == 404
+
+
+def test_a_teacher_cannot_open_the_page_of_a_student_outside_the_class(
+    world: World, client_as
+) -> None:
+    outsider = world.users["outsider"]
+    assert outsider is not None
+    url = reverse("class_student", kwargs={"pk": world.classroom.pk, "student_id": outsider.pk})
+    assert client_as(world.users["teacher"]).get(url).status_code == 404
+
+
+def test_a_students_progress_page_shows_only_their_own_attempts(world: World, client_as) -> None:
+    response = client_as(world.users["member"]).get(reverse("my_progress"))
+    html = response.content.decode()
+    assert f'data-attempt="{world.attempt.pk}"' in html
+    assert f'data-attempt="{world.classmate_attempt.pk}"' not in html
+
+
+def test_staff_see_the_dashboard_without_the_verdict_form(world: World, client_as) -> None:
+    client = client_as(world.users["staff"])
+    page = client.get(reverse("attempt_detail", kwargs={"pk": world.attempt.pk}))
+    assert page.status_code == 200 and 'class="verdict-form"' not in page.content.decode()
+    teacher_page = client_as(world.users["teacher"]).get(
+        reverse("attempt_detail", kwargs={"pk": world.attempt.pk})
+    )
+    assert 'class="verdict-form"' in teacher_page.content.decode()
+
+
+# The "Live now" socket: the class's teacher only.
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("actor", "close_code"),
+    [
+        ("anonymous", 4401),
+        ("member", 4403),
+        ("outsider", 4403),
+        ("other_teacher", 4403),
+        ("staff", 4403),
+        ("teacher", None),
+    ],
+)
+async def test_only_the_classs_teacher_may_watch_it_live(
+    client, actor: str, close_code: int | None
+) -> None:
+    world = await database_sync_to_async(make_world)()
+    user = world.users[actor]
+    headers = (
+        [ORIGIN] if user is None else await database_sync_to_async(session_headers)(client, user)
+    )
+    communicator, connected = await open_socket(headers, f"/ws/classes/{world.classroom.pk}/live/")
+    assert connected
+    if close_code is None:
+        assert await communicator.receive_nothing(timeout=0.5)
+    else:
+        assert await communicator.receive_output(timeout=5) == {
+            "type": "websocket.close",
+            "code": close_code,
+        }
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_unknown_class_cannot_be_watched(client) -> None:
+    world = await database_sync_to_async(make_world)()
+    teacher = world.users["teacher"]
+    headers = await database_sync_to_async(session_headers)(client, teacher)
+    communicator, _ = await open_socket(headers, "/ws/classes/999999/live/")
+    assert (await communicator.receive_output(timeout=5))["code"] == 4403
