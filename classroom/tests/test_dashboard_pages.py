@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from classroom.demo import bulk_create_dated
 from classroom.models import Attempt, Classroom, Exercise, User
 from classroom.tests.factories import (
     AttemptFactory,
@@ -199,7 +200,7 @@ def _grow(classroom: Classroom, exercise: Exercise, students: int) -> None:
     made = StudentFactory.create_batch(students)
     for member in made:
         MembershipFactory.create(classroom=classroom, student=member)
-    Attempt.objects.bulk_create(
+    bulk_create_dated(
         Attempt(
             student=member,
             exercise=exercise,

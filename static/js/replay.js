@@ -81,19 +81,16 @@
         ctx.lineTo(last[0], last[1]);
       }
       ctx.stroke();
-      // Where the stroke starts, and its number in the order of writing.
+      // Where the stroke starts: a badge with its number in the order of writing.
       ctx.fillStyle = colour;
       ctx.beginPath();
-      ctx.arc(start[0], start[1], 7, 0, 2 * Math.PI);
+      ctx.arc(start[0], start[1], 11, 0, 2 * Math.PI);
       ctx.fill();
-      ctx.font = "bold 15px system-ui, sans-serif";
+      ctx.font = "bold 14px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
       ctx.fillStyle = "#fff";
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = 3;
-      var label = String(k + 1);
-      ctx.strokeText(label, start[0] + 10, start[1] - 8);
-      ctx.fillStyle = colour;
-      ctx.fillText(label, start[0] + 10, start[1] - 8);
+      ctx.fillText(String(k + 1), start[0], start[1] + 1);
       if (now < times[k][stroke.length - 1]) { // the pen, while it moves
         ctx.fillStyle = "#1c2233";
         ctx.beginPath();

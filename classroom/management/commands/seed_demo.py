@@ -1,15 +1,19 @@
-"""Idempotent demo data: a teacher, three students, a class with exercises, an admin."""
+"""Idempotent demo data: a teacher, three students, a class with exercises and three weeks
+of practice (so the dashboard has something to show), an admin."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from classroom.models import Classroom, Exercise, Membership, User
+from classroom.demo import DEMO_PREFIX, bulk_create_dated, demo_attempts
+from classroom.models import Attempt, Classroom, Exercise, Membership, User
 
 DEMO_JOIN_CODE = "HAPPYPEN"
 TEACHER = ("teacher", "inkwell-teacher")
 STUDENTS = (("ada", "Ada"), ("ben", "Ben"), ("cleo", "Cleo"))
+# How often each demo student gets a character right at first: a spread a teacher recognises.
+SKILL = {"ada": 0.85, "ben": 0.65, "cleo": 0.45}
 STUDENT_PASSWORD = "inkwell-student"  # noqa: S105 - published demo login
 ADMIN = ("admin", "inkwell-admin")
 EXERCISES = (
@@ -49,19 +53,35 @@ class Command(BaseCommand):
                 teacher=teacher, name="Demo class", defaults={"join_code": DEMO_JOIN_CODE}
             )
             created += ["class"] if new else []
+            students = []
             for username, first_name in STUDENTS:
                 student, new = _user(
                     username, STUDENT_PASSWORD, role=User.Role.STUDENT, first_name=first_name
                 )
                 created += [username] if new else []
+                students.append(student)
                 Membership.objects.get_or_create(classroom=classroom, student=student)
+            exercises = []
             for spec in EXERCISES:
-                _, new = Exercise.objects.get_or_create(
+                exercise, new = Exercise.objects.get_or_create(
                     classroom=classroom,
                     title=spec["title"],
                     defaults={k: v for k, v in spec.items() if k != "title"},
                 )
+                exercises.append(exercise)
                 created += [str(spec["title"])] if new else []
+            history = Attempt.objects.filter(
+                exercise__classroom=classroom, client_submission_id__startswith=DEMO_PREFIX
+            )
+            if not history.exists():
+                made = bulk_create_dated(
+                    demo_attempts(
+                        exercises=exercises,
+                        students=students,
+                        skill={s.pk: SKILL[s.username] for s in students},
+                    )
+                )
+                created += [f"{made} practice attempts"]
             _, new = _user(ADMIN[0], ADMIN[1], is_staff=True, is_superuser=True)
             created += ["admin"] if new else []
 
