@@ -170,9 +170,13 @@ def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
                 server.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser).
+
+    Per module: Playwright's sync API keeps an event loop running until it stops, and the
+    async tests of later modules need the main thread free of it.
+    """
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}")

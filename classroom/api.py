@@ -1,10 +1,11 @@
 """REST API of the classroom app: a student's own attempts and exercises, a teacher's
 class dashboard."""
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
@@ -34,11 +35,16 @@ ATTEMPT_FILTERS = [
 ]
 
 
-def _when(value: str, name: str) -> datetime | str:
-    parsed = parse_datetime(value) or parse_date(value)
+def _when(value: str, name: str) -> datetime:
+    try:
+        parsed = parse_datetime(value) or parse_date(value)
+    except ValueError:
+        parsed = None
     if parsed is None:
         raise DomainError(f"{name} must be an ISO date or date-time.", code="bad_filter")
-    return parsed if isinstance(parsed, datetime) else parsed.isoformat()
+    if not isinstance(parsed, datetime):  # a day starts at midnight in the site's time zone
+        parsed = datetime.combine(parsed, time.min)
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attempt]:
