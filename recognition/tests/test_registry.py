@@ -8,6 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.test import Client
 
 from classroom.tests.factories import StaffFactory, StudentFactory, TeacherFactory
 from recognition import services
@@ -164,14 +165,27 @@ async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
     assert ready.status == "ready", ready.failure_reason
     assert {"top1", "top3", "top1_35", "rejected", "per_class"} <= set(ready.metrics)
     assert (Path(settings.MEDIA_ROOT) / ready.artifact_dir / "model.tflite").is_file()
+    assert {"epoch", "loss", "accuracy", "val_accuracy", "seconds_left"} <= set(ready.progress)
+    assert "1 epochs" not in ready.training_log and "epoch 1/1" in ready.training_log
+
+    def admin_pages() -> tuple[dict, str]:
+        progress = client.get(f"/admin/recognition/modelversion/{ready.pk}/progress/").json()
+        page = client.get(f"/admin/recognition/modelversion/{ready.pk}/change/").content.decode()
+        return progress, page
+
+    progress, page = await database_sync_to_async(admin_pages)()
+    assert progress["status"] == "ready"
+    assert 'class="metrics-comparison"' in page and "<td>class a</td>" in page
 
     student = await database_sync_to_async(StudentFactory.create)(username="watcher")
-    headers = await database_sync_to_async(session_headers)(client, student)
+    headers = await database_sync_to_async(session_headers)(Client(), student)
     communicator, _ = await open_socket(headers)
     seq = 0
 
     async def version_seen() -> str:
         nonlocal seq
+        seq += 1
+        await communicator.send_json_to({"type": "clear", "seq": seq})
         seq += 1
         await communicator.send_json_to({"type": "stroke", "seq": seq, "points": [[0, 0], [9, 40]]})
         while True:
@@ -192,6 +206,15 @@ async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
     await switch("rollback", "1")
     await communicator.disconnect()
 
+    def logged() -> list[str]:
+        return list(LogEntry.objects.order_by("id").values_list("change_message", flat=True))
+
+    assert await database_sync_to_async(logged)() == [
+        "Started training",
+        "Activated (confirmed although worse)",
+        "Rolled back to this version",
+    ]
+
 
 def action_as_admin(client, action, pk):
     if action == "rollback":
@@ -199,3 +222,4 @@ def action_as_admin(client, action, pk):
     else:
         response = client.post(CHANGELIST, {"action": action, "_selected_action": [pk]})
     assert response.status_code == 302
+    assert response["Location"].startswith("/admin/recognition/modelversion/")
