@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
@@ -448,29 +448,33 @@ def class_dashboard_figures(
 ) -> ClassDashboard:
     """Everything the class dashboard shows, in a fixed number of queries."""
     filters = filters or AttemptFilters()
-    attempts = class_attempts(classroom=classroom, filters=filters)
     students = list(classroom_students(classroom=classroom))
+    all_exercises = list(classroom_exercises(classroom=classroom, include_archived=True))
+    exercises = [e for e in all_exercises if not e.archived]
+    # The class's exercise ids instead of a join: the covering index then serves the scans.
+    attempts = Attempt.objects.filter(exercise_id__in=[e.pk for e in all_exercises])
+    if filters.exercise_id:
+        attempts = attempts.filter(exercise_id=filters.exercise_id)
+    start, end = filters.bounds()
+    if start:
+        attempts = attempts.filter(created_at__gte=start)
+    if end:
+        attempts = attempts.filter(created_at__lt=end)
 
-    totals = attempts.aggregate(
-        n=Count("id"),
-        judged=Count("id", filter=_JUDGED),
-        ok=Count("id", filter=_CORRECT),
-        pending=Count("id", filter=Q(status=Attempt.Status.PENDING)),
-        verified=Count("id", filter=Q(verified=True)),
-    )
-
-    _, end = filters.bounds()
-    end = end or timezone.now()
-    recent = Q(created_at__gte=end - TREND_WINDOW)
-    previous = Q(created_at__gte=end - 2 * TREND_WINDOW, created_at__lt=end - TREND_WINDOW)
-    per_student = {
-        r["student_id"]: r
-        for r in attempts.values("student_id")
+    # One scan, grouped finely enough that every figure but the timeline and completion is a
+    # sum of its rows: totals, students, mastery, the character grid and the confusions.
+    now = end or timezone.now()
+    recent = Q(created_at__gte=now - TREND_WINDOW)
+    previous = Q(created_at__gte=now - 2 * TREND_WINDOW, created_at__lt=now - TREND_WINDOW)
+    groups = (
+        attempts.values("student_id", "target", "predicted_label", "status")
         .annotate(
             n=Count("id"),
             judged=Count("id", filter=_JUDGED),
             ok=Count("id", filter=_CORRECT),
-            score=Avg("score", filter=_RECOGNIZED),
+            verified_n=Count("id", filter=Q(verified=True)),
+            score_sum=Sum("score"),
+            score_n=Count("score"),
             last=Max("created_at"),
             recent_judged=Count("id", filter=_JUDGED & recent),
             recent_ok=Count("id", filter=_CORRECT & recent),
@@ -478,43 +482,60 @@ def class_dashboard_figures(
             previous_ok=Count("id", filter=_CORRECT & previous),
         )
         .order_by()
-    }
+    )
+    summed = ("n", "judged", "ok", "score_sum", "score_n")
+    summed += ("recent_judged", "recent_ok", "previous_judged", "previous_ok")
+    totals = Counter[str]()
+    per_student: dict[int, Counter[str]] = defaultdict(Counter)
+    last_active: dict[int, datetime] = {}
+    per_pair: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    counts: Counter[tuple[str, str]] = Counter()
+    for g in groups:
+        sid = g["student_id"]
+        for key in summed:
+            per_student[sid][key] += g[key] or 0
+        for key in ("n", "judged", "ok"):
+            totals[key] += g[key]
+        totals["verified"] += g["verified_n"]
+        if g["status"] == Attempt.Status.PENDING:
+            totals["pending"] += g["n"]
+        else:
+            counts[(g["target"], g["predicted_label"])] += g["n"]
+        if sid not in last_active or g["last"] > last_active[sid]:
+            last_active[sid] = g["last"]
+        pair = per_pair[(sid, g["target"])]
+        pair[0] += g["judged"]
+        pair[1] += g["ok"]
 
-    # One query serves both the mastery column and the character grid.
     mastered: Counter[int] = Counter()
     per_character: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for r in (
-        attempts.values("student_id", "target")
-        .annotate(judged=Count("id", filter=_JUDGED), ok=Count("id", filter=_CORRECT))
-        .order_by()
-    ):
-        per_character[r["target"]][0] += r["judged"]
-        per_character[r["target"]][1] += r["ok"]
-        if r["judged"] >= MASTERY_MIN_ATTEMPTS and r["ok"] >= MASTERY_ACCURACY * r["judged"]:
-            mastered[r["student_id"]] += 1
+    for (sid, target), (judged, ok) in per_pair.items():
+        per_character[target][0] += judged
+        per_character[target][1] += ok
+        if judged >= MASTERY_MIN_ATTEMPTS and ok >= MASTERY_ACCURACY * judged:
+            mastered[sid] += 1
 
     rows = []
     for student in students:
-        if student.pk not in per_student:
+        r = per_student.get(student.pk)
+        if not r:
             rows.append(StudentRow(student, 0, 0, 0, None, 0, None, ""))
             continue
-        r = per_student[student.pk]
         rows.append(
             StudentRow(
                 student=student,
                 attempts=r["n"],
                 judged=r["judged"],
                 correct=r["ok"],
-                average_score=r["score"],
+                average_score=r["score_sum"] / r["score_n"] if r["score_n"] else None,
                 mastered=mastered[student.pk],
-                last_active=r["last"],
+                last_active=last_active[student.pk],
                 trend=_trend(
                     (r["recent_ok"], r["recent_judged"]), (r["previous_ok"], r["previous_judged"])
                 ),
             )
         )
 
-    exercises = list(classroom_exercises(classroom=classroom))
     shown = [e for e in exercises if not filters.exercise_id or e.pk == filters.exercise_id]
     for exercise in shown:  # characters set but not practised yet still get a (grey) cell
         for ch in exercise.characters:
@@ -522,18 +543,10 @@ def class_dashboard_figures(
     characters = [
         CharacterCell(ch, *per_character[ch]) for ch in sorted(per_character, key=_character_order)
     ]
-
-    counts = {
-        (r["target"], r["predicted_label"]): r["n"]
-        for r in attempts.filter(_RECOGNIZED)
-        .values("target", "predicted_label")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
     confusion = Confusion(
         targets=sorted({t for t, _ in counts}, key=_character_order),
         reads=sorted({r for _, r in counts}, key=_character_order),
-        counts=counts,
+        counts=dict(counts),
     )
 
     timeline, granularity = _timeline(attempts)
