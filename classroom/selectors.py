@@ -483,8 +483,7 @@ def class_dashboard_figures(
         )
         .order_by()
     )
-    summed = ("n", "judged", "ok", "score_sum", "score_n")
-    summed += ("recent_judged", "recent_ok", "previous_judged", "previous_ok")
+    summed = "n judged ok score_sum score_n recent_judged recent_ok previous_judged previous_ok"
     totals = Counter[str]()
     per_student: dict[int, Counter[str]] = defaultdict(Counter)
     last_active: dict[int, datetime] = {}
@@ -492,7 +491,7 @@ def class_dashboard_figures(
     counts: Counter[tuple[str, str]] = Counter()
     for g in groups:
         sid = g["student_id"]
-        for key in summed:
+        for key in summed.split():
             per_student[sid][key] += g[key] or 0
         for key in ("n", "judged", "ok"):
             totals[key] += g[key]

@@ -94,3 +94,39 @@ def test_a_teacher_reads_the_dashboard_and_replays_an_attempt(
         page.wait_for_selector("#verdict-state[data-verified=true]")
     finally:
         context.close()
+
+
+def test_the_dashboard_reads_on_a_tablet(
+    asgi_server, browser, screenshot_dir, client, classroom, seeded
+):
+    context = logged_in_context(browser, client, classroom.teacher)
+    page = context.new_page()
+    try:
+        page.set_viewport_size({"width": 768, "height": 1024})
+        page.goto(f"{asgi_server}/classes/{classroom.pk}/dashboard/")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 768  # nothing forces sideways scrolling of the page
+        grid = page.locator("svg.character-grid").bounding_box()
+        assert grid is not None and grid["width"] > 500  # tiles big enough to read
+        page.screenshot(path=str(screenshot_dir / "dashboard_tablet.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_student_sees_their_progress_and_replays_their_attempt(
+    asgi_server, browser, screenshot_dir, client, student, seeded
+):
+    context = logged_in_context(browser, client, student)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{asgi_server}/progress/")
+        assert page.locator("#my-characters tbody tr").count() >= 10
+        page.screenshot(path=str(screenshot_dir / "student_progress.png"), full_page=True)
+        page.click(".thumb a >> nth=0")
+        page.wait_for_selector("#replay-canvas[data-state=paused]")
+        assert page.locator(".verdict-form").count() == 0  # students do not judge
+        page.click("#replay-play")
+        page.wait_for_selector("#replay-canvas[data-state=ended]")
+    finally:
+        context.close()

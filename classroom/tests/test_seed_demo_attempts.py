@@ -21,7 +21,8 @@ def test_the_demo_class_has_weeks_of_recognised_attempts_with_images() -> None:
     attempts = Attempt.objects.filter(exercise__classroom__name="Demo class")
     assert attempts.count() > 100
     assert not attempts.exclude(status=Attempt.Status.RECOGNIZED).exists()
-    assert bytes(attempts.first().image)[:4] == b"\x89PNG"
+    first = attempts.first()
+    assert first is not None and bytes(first.image)[:4] == b"\x89PNG"
     dashboard = _demo_figures()
     assert len(dashboard.timeline) >= 14
     assert all(row.attempts > 0 for row in dashboard.students)
