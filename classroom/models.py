@@ -269,9 +269,11 @@ class Attempt(models.Model):
             models.Index(fields=["student", "created_at"], name="attempt_student_created"),
             # Covers every dashboard aggregate (PostgreSQL index-only scans): the rows carry
             # ink and an image, and reading those pages made a 20,000-attempt class slow.
+            # Key columns rather than INCLUDE, which SQLite (embedded mode) does not know.
             models.Index(
-                fields=["exercise", "created_at"],
-                include=[
+                fields=[
+                    "exercise",
+                    "created_at",
                     "student",
                     "target",
                     "predicted_label",
