@@ -64,7 +64,11 @@ def test_a_teacher_reads_the_dashboard_and_replays_an_attempt(
         assert first == best.get_attribute("data-student")
         page.screenshot(path=str(screenshot_dir / "dashboard.png"), full_page=True)
 
-        # The most frequent confusion drills down to its attempts.
+        # A cell of the confusion map, and the most frequent mix-up, drill down to attempts.
+        page.click('svg.confusion-map a.cell[data-target="b"][data-read="d"]')
+        page.wait_for_selector("#drilldown .thumb")
+        heading = page.inner_text("#drilldown-heading")
+        assert heading.startswith("b read as d")
         page.click("ul.mistakes a >> nth=0")
         page.wait_for_selector("#drilldown .thumb")
         page.screenshot(path=str(screenshot_dir / "dashboard_drilldown.png"), full_page=False)

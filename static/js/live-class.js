@@ -7,7 +7,22 @@
   var status = document.getElementById("live-status");
   var attemptUrl = panel.dataset.attemptUrl; // ".../attempts/0/": 0 is replaced by the id
   var PER_STUDENT = 5;
+  var QUIET_MS = 5 * 60 * 1000; // after 5 minutes without an attempt, a student is not "now"
   var delay = 1000;
+
+  function dropQuiet() {
+    var now = Date.now();
+    list.querySelectorAll(".live-student").forEach(function (row) {
+      if (now - Date.parse(row.dataset.last) > QUIET_MS) row.remove();
+    });
+    if (!list.querySelector(".live-student") && !list.querySelector(".live-empty")) {
+      var empty = document.createElement("li");
+      empty.className = "live-empty muted";
+      empty.textContent = "Nobody is practising right now.";
+      list.appendChild(empty);
+    }
+  }
+  setInterval(dropQuiet, 30000);
 
   function setStatus(state, text) {
     status.dataset.state = state;
@@ -41,6 +56,7 @@
       row.appendChild(name);
       row.appendChild(attempts);
     }
+    row.dataset.last = new Date().toISOString();
     var box = row.querySelector(".live-attempts");
     if (box.querySelector('[data-attempt="' + event.attempt_id + '"]')) return;
     box.insertBefore(attemptLink(event), box.firstChild);
