@@ -55,7 +55,7 @@ run: demo
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	fi; \
 	echo "Inkwell is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"; \
-	$(BIN)/daphne -b $(HOST) -p $(PORT) hwr_site.asgi:application
+	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT)
 
 worker: install
 	$(BIN)/celery -A hwr_site worker -Q default,inference,training --loglevel=INFO

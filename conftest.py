@@ -141,7 +141,7 @@ def inference_paused(celery_worker: None) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
-    """The real ASGI server (daphne: HTTP and websockets) on the test database.
+    """The real ASGI server (uvicorn: HTTP and websockets) on the test database.
 
     Tests that use it need `transactional_db` so that the server sees their rows.
     """
@@ -151,8 +151,8 @@ def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "hwr_site.asgi:application"],
+            [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application",
+             "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

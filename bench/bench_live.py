@@ -1,6 +1,6 @@
 """Live-path benchmark: simulated students drawing real ink over websockets.
 
-Starts one ASGI server process (daphne) and one inference worker (Celery, solo pool) on
+Starts one ASGI server process (uvicorn) and one inference worker (Celery, solo pool) on
 PostgreSQL and Redis, logs in N students, and has each send 2 strokes a second from real
 UNIPEN test-split ink. Reports stroke-to-prediction latency, errors and lost messages.
 Then measures `POST /api/v1/recognize` throughput with wrk, and the same two loads against
@@ -114,6 +114,7 @@ async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset
             async for raw in ws:
                 frame = json.loads(raw)
                 if frame["type"] == "prediction":
+                    out["versions"].append((time.monotonic(), frame.get("model_version")))
                     started = sent.pop(frame["seq"], None)
                     if started is not None:
                         out["latencies"].append((time.perf_counter() - started) * 1000)
@@ -132,6 +133,7 @@ async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset
             ink_index += 1
             seq += 1
             await ws.send(json.dumps({"type": "clear", "seq": seq}))
+            # Messages are 0.5 s apart, so every stroke's answer is due before the next one.
             for stroke in ink:
                 if time.monotonic() >= end:
                     break
@@ -140,19 +142,45 @@ async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset
                 sent[seq] = time.perf_counter()
                 out["sent"] += 1
                 await ws.send(json.dumps({"type": "stroke", "seq": seq, "points": stroke}))
+            await asyncio.sleep(0.5)
         await asyncio.sleep(1.0)  # let the last answers arrive
         out["lost"] += len(sent)
         task.cancel()
 
 
-async def run_students(url: str, cookies: list[str], inks: list[Any], seconds: float) -> dict:
-    out: dict[str, Any] = {"latencies": [], "errors": [], "sent": 0, "lost": 0, "skipped": 0}
+async def run_students(url: str, cookies: list[str], inks: list[Any], seconds: float,
+                       switch: Any = None) -> dict:  # fmt: skip
+    """Students draw for `seconds`; `switch()` (if given) runs half-way, in a thread."""
+    out: dict[str, Any] = {"latencies": [], "errors": [], "sent": 0, "lost": 0, "skipped": 0,
+                           "versions": []}  # fmt: skip
     n = len(cookies)
+
+    async def switch_half_way() -> None:
+        await asyncio.sleep(seconds / 2)
+        out["switched_at"] = time.monotonic()
+        await asyncio.to_thread(switch)
+        out["switch_returned_at"] = time.monotonic()
+
+    extra = [switch_half_way()] if switch else []
     await asyncio.gather(*[
         student(url, cookie, inks[i::n] or inks, seconds, offset=0.5 * i / n, out=out)
         for i, cookie in enumerate(cookies)
-    ])  # fmt: skip
+    ], *extra)  # fmt: skip
     return out
+
+
+def switch_report(out: dict[str, Any], new_version: str) -> dict[str, Any]:
+    """How long after the activation every prediction carried the new version."""
+    start = out["switched_at"]
+    after = [(t, v) for t, v in out["versions"] if t >= start]
+    first_new = next((t for t, v in after if v == new_version), None)
+    last_old = max((t for t, v in after if v != new_version), default=start)
+    return {
+        "activation_call_ms": round((out["switch_returned_at"] - start) * 1000, 1),
+        "first_new_version_after_s": round(first_new - start, 3) if first_new else None,
+        "last_old_version_after_s": round(last_old - start, 3),
+        "predictions_during_run": len(out["versions"]),
+    }
 
 
 # ------------------------------------------------------------------ HTTP students (Flask)
@@ -203,7 +231,7 @@ async def http_students(url: str, n: int, inks: list[Any], seconds: float) -> di
 
 WRK_SCRIPT = """
 wrk.method = "POST"
-wrk.body = [[%s]]
+wrk.body = [==[%s]==]
 wrk.headers["Content-Type"] = "application/json"
 %s
 """
@@ -259,6 +287,44 @@ print(json.dumps({{"cookies": cookies, "token": token.key}}))
     return data["cookies"], data["token"]
 
 
+def register_second_version(env: dict[str, str]) -> str:
+    """A copy of the shipped model registered as a ready version, to switch to under load."""
+    code = """
+import django, json, shutil
+django.setup()
+from pathlib import Path
+from django.conf import settings
+from recognition import services
+from recognition.models import ModelVersion
+from recognition.engine.export import read_model_card, write_model_card
+services.model_register_shipped()
+ModelVersion.objects.filter(name="bench").delete()
+target = Path(settings.MEDIA_ROOT) / "models" / "bench"
+shutil.rmtree(target, ignore_errors=True)
+shutil.copytree(settings.SHIPPED_MODEL_DIR, target)
+card = read_model_card(target)
+card["version"] = "bench"
+write_model_card(target, card)
+ModelVersion.objects.filter(status="active").exclude(name="1").update(status="retired")
+ModelVersion.objects.filter(name="1").update(status="active")
+ModelVersion.objects.create(name="bench", status="ready", artifact_dir="models/bench")
+"""
+    subprocess.run([PY, "-c", code], cwd=REPO, env=env, check=True)
+    return "bench"
+
+
+def activate(env: dict[str, str], name: str) -> None:
+    code = f"""
+import django
+django.setup()
+from recognition import services
+from recognition.models import ModelVersion
+services.model_activate(version=ModelVersion.objects.get(name="{name}"), user=None,
+                        confirm_worse=True)
+"""
+    subprocess.run([PY, "-c", code], cwd=REPO, env=env, check=True)
+
+
 def ensure_database(url: str) -> None:
     import psycopg
 
@@ -276,6 +342,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--api-seconds", type=int, default=15)
     parser.add_argument("--skip-flask", action="store_true")
+    parser.add_argument(
+        "--switch",
+        action="store_true",
+        help="also activate another model version half-way through a run",
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get(
@@ -286,12 +357,14 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "DJANGO_SETTINGS_MODULE": "hwr_site.settings", "SECRET_KEY": "bench-only-secret",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "false",
-           "DB_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING"}  # fmt: skip
+           "LOG_LEVEL": "WARNING",
+           "MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "inkwell-bench-media")}  # fmt: skip
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
     cookies, token = setup_users(env, args.students)
+    new_version = register_second_version(env) if args.switch else ""
     inks = test_inks(400)
     logs = Path(tempfile.mkdtemp(prefix="inkwell-bench-"))
     port = free_port()
@@ -300,16 +373,8 @@ def main() -> None:
     worker_cmd = [PY, "-m", "celery", "-A", "hwr_site", "worker", "-Q", "inference,default",
                   "--pool", "solo", "--without-gossip", "--without-mingle",
                   "--loglevel", "WARNING"]  # fmt: skip
-    server_cmd = [
-        PY,
-        "-m",
-        "daphne",
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "hwr_site.asgi:application",
-    ]
+    server_cmd = [PY, "-m", "uvicorn", "hwr_site.asgi:application", "--host", "127.0.0.1",
+                  "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
     with process(worker_cmd, env, logs / "worker.log"), \
          process(server_cmd, env, logs / "server.log") as server:  # fmt: skip
         wait_port(port, server)
@@ -319,6 +384,20 @@ def main() -> None:
         live = asyncio.run(
             run_students(f"ws://127.0.0.1:{port}/ws/recognize/", cookies, inks, args.seconds)
         )
+        if args.switch:
+            activate(env, "1")
+            time.sleep(2)
+            switched = asyncio.run(
+                run_students(f"ws://127.0.0.1:{port}/ws/recognize/", cookies, inks,
+                             args.seconds, switch=lambda: activate(env, new_version))
+            )  # fmt: skip
+            results["switch_under_load"] = {
+                **switch_report(switched, new_version), **summary(switched["latencies"]),
+                "sent": switched["sent"], "lost": switched["lost"],
+                "errors": len(switched["errors"]),
+                "error_codes": sorted(set(switched["errors"])),
+            }  # fmt: skip
+            activate(env, "1")
         results["inkwell_ws"] = {
             **summary(live["latencies"]), "sent": live["sent"], "lost": live["lost"],
             "skipped_as_stale": live["skipped"], "errors": len(live["errors"]),

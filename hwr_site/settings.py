@@ -77,7 +77,6 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
 
 INSTALLED_APPS = [
-    "daphne",
     "django_prometheus",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -138,6 +137,16 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 _engine = str(_database["ENGINE"]).rsplit(".", 1)[-1]
+DB_POOL_MAX = env_int("DB_POOL_MAX", 16)
+if _engine == "postgresql" and DB_POOL_MAX > 0:
+    # Under ASGI each request may run in a new thread: a pool bounds the connections.
+    if _database.get("CONN_MAX_AGE"):
+        raise ImproperlyConfigured("DB_CONN_MAX_AGE must be 0 when DB_POOL_MAX is set")
+    _database.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_MAX,
+        "timeout": 10,
+    }
 _database["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
 DATABASES: dict[str, Any] = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

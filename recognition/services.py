@@ -113,10 +113,12 @@ def model_activate(
 
     A version that scores worse than the active one on the holdout needs `confirm_worse`.
     """
-    allowed = {ModelVersion.Status.READY, ModelVersion.Status.RETIRED}
-    if version.status not in allowed:
+    if version.status == ModelVersion.Status.ACTIVE:
+        _publish_active(version)
+        return version
+    if version.status not in {ModelVersion.Status.READY, ModelVersion.Status.RETIRED}:
         raise RegistryError(
-            f"Only a ready or retired version can be activated, not a {version.status} one.",
+            f"Only a ready or retired version can be activated; this one is {version.status}.",
             code="not_activatable",
         )
     with transaction.atomic():
