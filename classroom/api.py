@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from classroom import selectors
+from classroom import selectors, services
 from classroom.forms import DashboardFilterForm
 from classroom.models import Attempt, User
 from classroom.serializers import (
@@ -22,6 +22,8 @@ from classroom.serializers import (
     AttemptSerializer,
     DashboardSerializer,
     ExerciseSerializer,
+    VerdictInputSerializer,
+    VerdictSerializer,
 )
 from hwr_site.api_errors import DomainError
 
@@ -140,3 +142,30 @@ class ClassDashboardApi(APIView):
             raise DomainError(f"{first[0]}: {first[1][0]}", code="bad_filter")
         dashboard = selectors.class_dashboard_figures(classroom=classroom, filters=form.filters())
         return Response(DashboardSerializer(dashboard).data)
+
+
+class AttemptVerdictApi(APIView):
+    """The class's teacher confirms or overrules the recogniser on an attempt (same rules as
+    the replay page: see `services.attempt_set_verdict`)."""
+
+    @extend_schema(request=VerdictInputSerializer, responses=VerdictSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        user = request.user
+        assert isinstance(user, User)
+        attempt = selectors.visible_attempt(user=user, pk=pk)
+        if attempt is None:
+            raise NotFound("No such attempt.")
+        if not selectors.can_manage_classroom(user=user, classroom=attempt.exercise.classroom):
+            raise PermissionDenied("Only the class's teacher can judge its attempts.")
+        data = VerdictInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.attempt_set_verdict(
+                attempt=attempt,
+                teacher=user,
+                correct=data.validated_data["correct"],
+                label=data.validated_data["character"],
+            )
+        except services.ClassroomError as error:
+            raise DomainError(error.message, code=error.code) from error
+        return Response(VerdictSerializer(attempt).data)

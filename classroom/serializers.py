@@ -124,3 +124,19 @@ class DashboardSerializer(serializers.Serializer[Any]):
             }
             for student, cells in dashboard.completion
         ]
+
+
+class VerdictInputSerializer(serializers.Serializer[Any]):
+    """`correct`: true or false, or null to withdraw the verdict; `character`: the character
+    really written (optional; the target when confirmed correct)."""
+
+    correct = serializers.BooleanField(allow_null=True)
+    character = serializers.CharField(required=False, allow_blank=True, max_length=1, default="")
+
+
+class VerdictSerializer(serializers.ModelSerializer[Attempt]):
+    class Meta:
+        model = Attempt
+        fields = ["id", "target", "predicted_label", "correct", "verified", "verified_label",
+                  "verified_at"]  # fmt: skip
+        read_only_fields = fields

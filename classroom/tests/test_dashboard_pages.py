@@ -248,3 +248,35 @@ def test_a_student_page_costs_the_same_queries_however_many_attempts(
     for _ in range(30):
         attempt(student, exercise, "d", "b")
     assert _queries(client, url) == small
+
+
+def test_the_api_takes_a_verdict_that_the_figures_follow(client_as, classroom, exercise, student):
+    misread = attempt(student, exercise, "b", "d")
+    client = client_as(classroom.teacher)
+    url = reverse("api-attempt-verdict", kwargs={"pk": misread.pk})
+
+    response = client.post(url, {"correct": True}, content_type="application/json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["correct"], body["verified"], body["verified_label"]) == (True, True, "b")
+    dashboard = client.get(reverse("api-class-dashboard", kwargs={"pk": classroom.pk})).json()
+    assert dashboard["totals"]["accuracy"] == 1.0 and dashboard["totals"]["verified"] == 1
+
+    withdrawn = client.post(url, {"correct": None}, content_type="application/json").json()
+    assert (withdrawn["correct"], withdrawn["verified"]) == (False, False)
+
+
+def test_the_api_refuses_a_contradictory_verdict_in_the_error_shape(
+    client_as, classroom, exercise, student
+):
+    misread = attempt(student, exercise, "b", "d")
+    response = client_as(classroom.teacher).post(
+        reverse("api-attempt-verdict", kwargs={"pk": misread.pk}),
+        {"correct": True, "character": "d"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "verdict_mismatch"
+    misread.refresh_from_db()
+    assert not misread.verified

@@ -113,8 +113,18 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
         _class("api-class-dashboard"),
         _codes(403, 403, 404, 200, 404, 200),
     ),
+    (
+        "api-attempt-verdict",
+        "post",
+        _attempt("api-attempt-verdict"),
+        _codes(403, 403, 404, 200, 404, 403),
+    ),
 ]
-POST_DATA = {"attempt_verdict": {"verdict": "correct"}, "class_training_use": {"allowed": "on"}}
+POST_DATA = {
+    "attempt_verdict": {"verdict": "correct"},
+    "class_training_use": {"allowed": "on"},
+    "api-attempt-verdict": {"correct": "true"},
+}
 
 CASES = [
     pytest.param(name, method, url, actor, codes[actor], id=f"{method}-{name}-{actor}")
