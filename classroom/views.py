@@ -434,6 +434,12 @@ def class_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "mistakes": [
                 (t, r, n, cell_href(t, r)) for t, r, n in dashboard.confusion.mistakes()[:12]
             ],
+            "confusion_cells": [
+                (t, r, dashboard.confusion.counts[(t, r)], cell_href(t, r))
+                for t in dashboard.confusion.targets
+                for r in dashboard.confusion.reads
+                if (t, r) in dashboard.confusion.counts
+            ],
             "progress_chart": charts.progress_chart(
                 dashboard.timeline, granularity=dashboard.granularity
             ),
