@@ -449,6 +449,15 @@ def class_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _csv_cell(value: object) -> object:
+    """Spreadsheets run a cell that starts with = + - @ as a formula: such text is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -482,7 +491,7 @@ def class_attempts_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
         yield writer.writerow(CSV_COLUMNS)
         for row in rows.iterator(chunk_size=2000):
             *head, created_at = row
-            cells = ["" if v is None else v for v in head]
+            cells = [_csv_cell(v) for v in head]
             yield writer.writerow([*cells, created_at.isoformat()])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -280,3 +280,12 @@ def test_the_api_refuses_a_contradictory_verdict_in_the_error_shape(
     assert response.json()["error"]["code"] == "verdict_mismatch"
     misread.refresh_from_db()
     assert not misread.verified
+
+
+def test_the_csv_does_not_hand_spreadsheets_a_formula(client_as, classroom, student):
+    sneaky = ExerciseFactory.create(classroom=classroom, title='=HYPERLINK("http://x")')
+    attempt(student, sneaky, "a", "a")
+    rows = csv_rows(
+        client_as(classroom.teacher).get(reverse("class_attempts_csv", kwargs={"pk": classroom.pk}))
+    )
+    assert rows[0]["exercise"] == '\'=HYPERLINK("http://x")'
