@@ -92,7 +92,8 @@ def render_markdown(card: dict[str, Any]) -> str:
     lines.append("| set | " + " | ".join(keys) + " |")
     lines.append("|---" * (len(keys) + 1) + "|")
     for name, m in metrics.items():
-        lines.append(f"| {name} | " + " | ".join(_fmt(m.get(k, "")) for k in keys) + " |")
+        shown = "val (at training, before rejection)" if name == "val" else name
+        lines.append(f"| {shown} | " + " | ".join(_fmt(m.get(k, "")) for k in keys) + " |")
     lines.append("")
     val = metrics.get("val", {})
     if "val_scribbles_rejected" in val:
