@@ -29,9 +29,12 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{round(100 * value)}%"
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: list[str], css: str) -> SafeString:
+def _svg(
+    width: int, height: int, title: str, desc: str, body: list[str], css: str, min_width: int = 0
+) -> SafeString:
+    style = f' style="min-width: {min_width}px"' if min_width else ""
     return mark_safe(  # noqa: S308 - every interpolated value is escaped above
-        f'<svg class="chart {css}" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart {css}"{style} viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{css}-title {css}-desc" xmlns="http://www.w3.org/2000/svg" '
         f'font-family="system-ui, sans-serif">'
         f'<title id="{css}-title">{escape(title)}</title>'
@@ -125,6 +128,8 @@ def confusion_map(confusion: Confusion, *, href: Callable[[str, str], str]) -> S
         "confusions, darker when more of that row's attempts fall there.",
         body,
         "confusion-map",
+        # Cells stay big enough to read and tap (about 20 px): a big map scrolls sideways.
+        min_width=round(width * 0.66),
     )
 
 
