@@ -12,7 +12,7 @@ class AttemptSerializer(serializers.ModelSerializer[Attempt]):
         model = Attempt
         fields = ["id", "exercise", "exercise_title", "target", "predicted_label", "confidence",
                   "correct", "score", "status", "model_version", "recognition_latency_ms",
-                  "time_taken_ms", "created_at"]  # fmt: skip
+                  "time_taken_ms", "verified", "verified_label", "created_at"]  # fmt: skip
         read_only_fields = fields
 
 

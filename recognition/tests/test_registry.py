@@ -1,6 +1,7 @@
 """The model registry through Django admin, with a real Celery worker training, and workers
 switching versions while a websocket stays connected."""
 
+import json
 import time
 from pathlib import Path
 
@@ -223,3 +224,24 @@ def action_as_admin(client, action, pk):
         response = client.post(CHANGELIST, {"action": action, "_selected_action": [pk]})
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/recognition/modelversion/")
+
+
+@pytest.mark.django_db
+def test_verified_attempts_of_classes_that_allow_it_become_training_data(tmp_path):
+    from classroom.tests.factories import AttemptFactory, ClassroomFactory, ExerciseFactory
+
+    teacher = TeacherFactory.create()
+    allowing = ExerciseFactory.create(classroom=ClassroomFactory.create(allow_training_use=True))
+    private = ExerciseFactory.create(classroom=ClassroomFactory.create(allow_training_use=False))
+    strokes = [[[0, 0, 0], [0, 30, 40]]]
+    AttemptFactory.create(exercise=allowing, target="d", verified=True, verified_label="b",
+                          correct=False, ink={"strokes": strokes}, verified_by=teacher)  # fmt: skip
+    AttemptFactory.create(exercise=allowing, target="a", verified=False)
+    AttemptFactory.create(exercise=private, target="c", verified=True, verified_label="c",
+                          correct=True, verified_by=teacher)  # fmt: skip
+    path = services._classroom_training_file(tmp_path)
+    assert path is not None
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(r["label"], r["strokes"], r["split"], r["source"]) for r in rows] == [
+        ("b", strokes, "train", "classroom")
+    ]
