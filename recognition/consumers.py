@@ -22,6 +22,9 @@ from recognition.engine.ink import MAX_POINTS, MAX_STROKES, parse_ink
 MAX_FRAME_BYTES = 256 * 1024
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
+# A person draws a few strokes a second; a burst allowance covers a reconnect's re-send.
+RATE_BURST = 80
+RATE_PER_S = 20.0
 
 LIVE_LATENCY = Histogram(
     "inkwell_live_prediction_seconds",
@@ -67,6 +70,8 @@ class InkConsumer(AsyncWebsocketConsumer):
         self.last_sent_seq = -1
         self.received_at: dict[int, float] = {}
         self.timeouts: dict[int, asyncio.TimerHandle] = {}
+        self.allowance = float(RATE_BURST)
+        self.allowance_at = time.monotonic()
         await self.accept()
 
     async def authorize(self, user: Any) -> bool:
@@ -86,6 +91,7 @@ class InkConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         seq: int | None = None
         try:
+            self._spend_allowance()
             content = self._decode(text_data, bytes_data)
             seq = _seq_of(content)
             if seq <= self.last_seq:
@@ -100,6 +106,15 @@ class InkConsumer(AsyncWebsocketConsumer):
             await self.send_error(seq, exc.code, exc.message)
         except RecognitionError as exc:
             await self.send_error(seq, exc.code, exc.message)
+
+    def _spend_allowance(self) -> None:
+        """Token bucket: a flood of messages is refused instead of flooding the workers."""
+        now = time.monotonic()
+        self.allowance = min(RATE_BURST, self.allowance + (now - self.allowance_at) * RATE_PER_S)
+        self.allowance_at = now
+        if self.allowance < 1:
+            raise MessageError("rate_limited", "Too many messages; slow down.")
+        self.allowance -= 1
 
     def _decode(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
         if text_data is None:

@@ -149,3 +149,16 @@ async def test_it_says_recognizer_unavailable_when_no_worker_answers(headers, in
     await communicator.send_json_to({"type": "undo", "seq": 2})
     assert (await next_of_type(communicator, "prediction"))["seq"] == 2
     await communicator.disconnect()
+
+
+async def test_a_flood_of_messages_is_refused_and_the_socket_stays_open(headers, celery_worker):
+    communicator, _ = await open_socket(headers)
+    for seq in range(1, 201):
+        await communicator.send_json_to({"type": "undo", "seq": seq})
+    codes = []
+    while len(codes) < 200:
+        frame = await receive(communicator)
+        codes.append(frame.get("code") or frame["type"])
+    assert "rate_limited" in codes
+    assert codes.count("prediction") >= 80
+    await communicator.disconnect()
