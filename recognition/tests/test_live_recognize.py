@@ -155,7 +155,7 @@ async def test_a_flood_of_messages_is_refused_and_the_socket_stays_open(headers,
     communicator, _ = await open_socket(headers)
     for seq in range(1, 201):
         await communicator.send_json_to({"type": "undo", "seq": seq})
-    codes = []
+    codes: list[str] = []
     while len(codes) < 200:
         frame = await receive(communicator)
         codes.append(frame.get("code") or frame["type"])
