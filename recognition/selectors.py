@@ -66,7 +66,10 @@ def model_dir_for(version_or_path: str | None) -> Path:
     """Resolve a model given by version name or folder path; None means the active one."""
     if version_or_path is None:
         return active_model_dir()
-    version = ModelVersion.objects.filter(name=version_or_path).first()
+    try:
+        version = ModelVersion.objects.filter(name=version_or_path).first()
+    except DatabaseError:
+        version = None  # not migrated yet: only folders can be named
     if version is not None:
         return version_dir(version)
     candidate = Path(version_or_path)
