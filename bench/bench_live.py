@@ -80,6 +80,13 @@ def test_inks(n: int) -> list[list[list[list[float]]]]:
     return inks
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -342,6 +349,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--api-seconds", type=int, default=15)
     parser.add_argument("--skip-flask", action="store_true")
+    parser.add_argument("--skip-api", action="store_true")
     parser.add_argument(
         "--switch",
         action="store_true",
@@ -375,15 +383,22 @@ def main() -> None:
                   "--loglevel", "WARNING"]  # fmt: skip
     server_cmd = [PY, "-m", "uvicorn", "hwr_site.asgi:application", "--host", "127.0.0.1",
                   "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
-    with process(worker_cmd, env, logs / "worker.log"), \
+    with process(worker_cmd, env, logs / "worker.log") as worker, \
          process(server_cmd, env, logs / "server.log") as server:  # fmt: skip
         wait_port(port, server)
         time.sleep(3)  # worker start-up
         # Warm-up: load the model in the worker and the server.
         asyncio.run(run_students(f"ws://127.0.0.1:{port}/ws/recognize/", cookies[:2], inks, 3))
+        cpu_before = (cpu_seconds(server.pid), cpu_seconds(worker.pid), time.monotonic())
         live = asyncio.run(
             run_students(f"ws://127.0.0.1:{port}/ws/recognize/", cookies, inks, args.seconds)
         )
+        wall = time.monotonic() - cpu_before[2]
+        results["cpu_share_during_live_run"] = {
+            "server": round((cpu_seconds(server.pid) - cpu_before[0]) / wall, 2),
+            "worker": round((cpu_seconds(worker.pid) - cpu_before[1]) / wall, 2),
+            "machine_load_before": os.getloadavg()[0],
+        }
         if args.switch:
             activate(env, "1")
             time.sleep(2)
@@ -404,7 +419,7 @@ def main() -> None:
             "error_codes": sorted(set(live["errors"])),
         }  # fmt: skip
         body = json.dumps({"strokes": inks[0]})
-        results["inkwell_api"] = wrk(
+        results["inkwell_api"] = {} if args.skip_api else wrk(
             f"http://127.0.0.1:{port}/api/v1/recognize", body,
             f'wrk.headers["Authorization"] = "Token {token}"', args.api_seconds,
         )  # fmt: skip

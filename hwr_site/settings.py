@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    "servestatic.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
@@ -98,7 +98,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -178,14 +178,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "servestatic.storage.CompressedManifestStaticFilesStorage"
             if STATIC_MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Without collectstatic (make run, tests), WhiteNoise serves straight from the source folders.
-WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+# Without collectstatic (make run, tests), ServeStatic serves straight from the source folders.
+# ServeStatic is WhiteNoise with an async middleware: no thread hop per request under ASGI.
+SERVESTATIC_USE_FINDERS = not STATIC_MANIFEST
 
 # Uploads: images for recognition are at most 5 MB; nothing larger is read into memory.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
