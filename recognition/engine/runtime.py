@@ -191,6 +191,7 @@ class Recognizer:
 
 _CACHE: dict[tuple[str, str], Recognizer] = {}
 _CACHE_LOCK = threading.Lock()
+_STAMPS: dict[str, tuple[tuple[int, int], str]] = {}
 
 
 def load_recognizer(model_dir: Path) -> Recognizer:
@@ -200,9 +201,19 @@ def load_recognizer(model_dir: Path) -> Recognizer:
     """
     path = Path(model_dir).resolve()
     try:
-        version = str(json.loads((path / CARD_JSON).read_text())["version"])
-    except (OSError, ValueError, KeyError) as exc:
+        stamp = (path / CARD_JSON).stat()
+    except OSError as exc:
         raise ModelError("model_unavailable", f"no readable model card in {path}") from exc
+    # Called for every character: the card is re-read only when its file changes.
+    seen = _STAMPS.get(str(path))
+    if seen is not None and seen[0] == (stamp.st_mtime_ns, stamp.st_size):
+        version = seen[1]
+    else:
+        try:
+            version = str(json.loads((path / CARD_JSON).read_text())["version"])
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError("model_unavailable", f"no readable model card in {path}") from exc
+        _STAMPS[str(path)] = ((stamp.st_mtime_ns, stamp.st_size), version)
     key = (str(path), version)
     with _CACHE_LOCK:
         recognizer = _CACHE.get(key)
