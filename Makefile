@@ -55,7 +55,7 @@ run: demo
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	fi; \
 	echo "Inkwell is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"; \
-	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 worker: install
 	$(BIN)/celery -A hwr_site worker -Q default,inference,training --loglevel=INFO

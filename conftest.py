@@ -152,7 +152,7 @@ def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application",
-             "--host", "127.0.0.1", "--port", str(port)],
+             "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
