@@ -15,15 +15,21 @@ CARD_JSON = "model_card.json"
 CARD_MD = "model_card.md"
 
 
-def export_tflite(model: Any, path: Path) -> int:
+def export_tflite(model: Any, path: Path, quantize: bool = False) -> int:
     """Convert ``model`` to a float32 LiteRT flatbuffer (dynamic batch); return its size.
+
+    ``quantize`` stores the weights as int8 (dynamic-range quantisation: activations stay
+    float, inputs and outputs float32): a quarter of the size and about twice as fast on CPU.
 
     ``from_keras_model`` freezes Keras 3 variables into the flatbuffer; converting a
     hand-made concrete function instead left them as unresolved resources (NaN outputs).
     """
     import tensorflow as tf
 
-    blob = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if quantize:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    blob = converter.convert()
     path.write_bytes(blob)
     return len(blob)
 

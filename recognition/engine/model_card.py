@@ -23,6 +23,29 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _ensemble_lines(card: dict[str, Any]) -> list[str]:
+    """For an averaged model: its members; the lines after them describe member 1."""
+    ens = card.get("ensemble")
+    if not ens:
+        return []
+    lines = [
+        f"- Ensemble: {ens.get('combination')}, one graph and one `model.tflite` "
+        f"({card.get('training', {}).get('tflite_bytes')} bytes"
+        + (", weights int8 by dynamic-range quantisation" if ens.get("quantized") else "")
+        + "). Members, trained separately with the same code and data:"
+    ]
+    for i, m in enumerate(ens.get("members", []), 1):
+        c, v = m.get("config", {}), m.get("val", {})
+        lines.append(
+            f"  {i}. `{m.get('folder')}`: epochs {c.get('epochs')}, batch {c.get('batch_size')}, "
+            f"peak learning rate {c.get('learning_rate')}, seed {c.get('seed')}; "
+            f"{m.get('params')} weights; {m.get('seconds')} s; val top1_35 "
+            f"{_fmt(v.get('top1_35'))}, top1 {_fmt(v.get('top1'))} (alone, before rejection)."
+        )
+    lines.append("- Member 1 in detail (parameters in all, the table is its training):")
+    return lines
+
+
 def render_markdown(card: dict[str, Any]) -> str:
     """The Markdown model card: data, filtering, classes, preprocessing, training, metrics."""
     tr = card.get("training", {})
@@ -68,6 +91,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         "",
         "## Training",
         "",
+        *_ensemble_lines(card),
         f"- Parameters: {_fmt(tr.get('params'))} weights; epochs {cfg.get('epochs')}, batch "
         f"{cfg.get('batch_size')}, AdamW (weight decay 1e-4), peak learning rate "
         f"{cfg.get('learning_rate')} with warm-up and cosine decay, label smoothing "
