@@ -51,11 +51,11 @@ demo: migrate
 run: demo
 	@export DEBUG=$${DEBUG:-true}; \
 	if [ -n "$$REDIS_URL" ]; then \
-	  $(BIN)/celery -A hwr_site worker -Q default,inference,training --loglevel=INFO & \
+	  $(BIN)/celery -A hwr_site worker -B -Q default,inference,training --loglevel=INFO & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	fi; \
 	echo "Inkwell is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"; \
-	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws-max-size 262144
 
 worker: install
 	$(BIN)/celery -A hwr_site worker -Q default,inference,training --loglevel=INFO

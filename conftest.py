@@ -152,7 +152,8 @@ def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application",
-             "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
+             "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
+             "--ws-max-size", "262144"],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

@@ -2,9 +2,11 @@
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -19,6 +21,7 @@ from recognition.consumers import (
 )
 
 logger = logging.getLogger(__name__)
+SUBMISSION_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 class PracticeConsumer(InkConsumer):
@@ -58,15 +61,27 @@ class PracticeConsumer(InkConsumer):
 
     async def handle(self, kind: str, seq: int, content: dict[str, Any]) -> None:
         if kind == "submit":
-            await self.submit(seq)
+            await self.submit(seq, content)
             return
         if kind == "stroke" and not self.strokes:
             self.drawing_started = time.monotonic()
         await super().handle(kind, seq, content)
 
-    async def submit(self, seq: int) -> None:
+    async def submit(self, seq: int, content: dict[str, Any]) -> None:
         if not self.strokes:
             raise MessageError("empty_ink", "Draw the character before submitting.")
+        # The page may name the character it showed (after a reconnect the server's own
+        # choice can differ) and an id for this drawing (re-sends store one attempt).
+        shown = content.get("target")
+        if shown is not None:
+            if not isinstance(shown, str) or shown not in self.exercise.characters:
+                raise MessageError("bad_target", "target must be one of the exercise's characters")
+            self.target = shown
+        submission_id = content.get("submission_id")
+        if submission_id is not None and not (
+            isinstance(submission_id, str) and SUBMISSION_ID.fullmatch(submission_id)
+        ):
+            raise MessageError("bad_submission_id", "submission_id must be 8-64 letters, digits, -")
         taken = None
         if self.drawing_started is not None:
             taken = int((time.monotonic() - self.drawing_started) * 1000)
@@ -76,6 +91,7 @@ class PracticeConsumer(InkConsumer):
             target=self.target,
             strokes=self.strokes,
             time_taken_ms=taken,
+            submission_id=submission_id,
         )
         # Stored: from here on nothing the student drew can be lost.
         self.strokes = []
@@ -96,8 +112,10 @@ class PracticeConsumer(InkConsumer):
             if settings.CELERY_TASK_ALWAYS_EAGER:
                 await database_sync_to_async(recognize_attempt.apply)(kwargs=kwargs)
             else:
-                recognize_attempt.apply_async(kwargs=kwargs)
-        except Exception:  # broker down: the attempt is stored, a sweep at worker start retries
+                await sync_to_async(recognize_attempt.apply_async, thread_sensitive=False)(
+                    kwargs=kwargs, retry=False
+                )
+        except Exception:  # broker down: the attempt is stored; the periodic sweep queues it
             logger.exception("could not queue recognition of attempt %s", attempt_id)
 
     async def submit_timed_out(self, seq: int, attempt_id: int) -> None:

@@ -265,19 +265,27 @@ class PracticeError(ClassroomError):
 
 
 def _submission_id(strokes: list[Any]) -> str:
-    """Same drawing, same id: a double submit of one drawing stores one attempt."""
+    """Without an id from the client, the same drawing (points and timings) is one attempt:
+    a re-send after a reconnect must not store it twice, even if the plan moved on."""
     canonical = json.dumps(strokes, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def attempt_submit(
-    *, student: User, exercise: Exercise, target: str, strokes: list[Any], time_taken_ms: int | None
+    *,
+    student: User,
+    exercise: Exercise,
+    target: str,
+    strokes: list[Any],
+    time_taken_ms: int | None,
+    submission_id: str | None = None,
 ) -> tuple[Attempt, bool]:
     """Store what the student drew for `target`, before anything else happens to it.
 
-    Returns the attempt and whether it is new: submitting the same drawing again returns the
-    attempt already stored. The ink is validated first (InkError: nothing is stored); the
-    attempt starts `pending` and is recognised by `attempt_recognize`.
+    Returns the attempt and whether it is new: the same `submission_id` (or, without one,
+    the same drawing) returns the attempt already stored. The ink is
+    validated first (InkError: nothing is stored); the attempt starts `pending` and is
+    recognised by `attempt_recognize`.
     """
     ink = parse_ink(strokes)
     image = raster_to_png(ink_to_raster(ink), scale=2)
@@ -285,7 +293,7 @@ def attempt_submit(
         attempt, created = Attempt.objects.get_or_create(
             student=student,
             exercise=exercise,
-            client_submission_id=_submission_id(strokes),
+            client_submission_id=submission_id or _submission_id(strokes),
             defaults={
                 "target": target,
                 "ink": {"strokes": strokes},

@@ -1,13 +1,16 @@
 """Celery tasks of the classroom app."""
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.utils import timezone
 
 from classroom import services
 from classroom.models import Attempt
+from recognition.engine.errors import RecognitionError
 from recognition.replies import send_to_channel, send_to_group
 
 logger = logging.getLogger(__name__)
@@ -16,10 +19,13 @@ logger = logging.getLogger(__name__)
 @shared_task(
     name="classroom.recognize_attempt",
     acks_late=True,
+    # A stored attempt is retried until it is recognised (the recogniser or database may be
+    # down for a while); an attempt that is gone or whose ink is invalid never will be.
     autoretry_for=(Exception,),
+    dont_autoretry_for=(Attempt.DoesNotExist, RecognitionError),
     retry_backoff=True,
     retry_backoff_max=60,
-    max_retries=30,
+    max_retries=None,
     ignore_result=True,
 )
 def recognize_attempt(
@@ -64,11 +70,19 @@ def result_of(attempt: Attempt) -> dict[str, Any]:
     }
 
 
+# An attempt younger than this may still have its task queued; older ones are swept.
+PENDING_SWEEP_AGE = timedelta(minutes=2)
+
+
 @shared_task(name="classroom.recognize_pending_attempts", ignore_result=True)
 def recognize_pending_attempts() -> int:
-    """Queue every attempt still waiting for recognition (after an outage of the broker)."""
+    """Queue the attempts still waiting for recognition: the ones whose task was never
+    published (broker down at submit). Runs at worker start and every few minutes (beat)."""
+    cutoff = timezone.now() - PENDING_SWEEP_AGE
     pending = list(
-        Attempt.objects.filter(status=Attempt.Status.PENDING).values_list("pk", flat=True)
+        Attempt.objects.filter(status=Attempt.Status.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
     )
     for attempt_id in pending:
         recognize_attempt.apply_async(kwargs={"attempt_id": attempt_id})

@@ -6,7 +6,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from recognition.engine.errors import RecognitionError
+from recognition.engine.errors import ModelError, RecognitionError
 
 
 class DomainError(Exception):
@@ -28,6 +28,8 @@ def _error(code: str, message: str, status: int, **extra: Any) -> Response:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return _error(exc.code, exc.message, exc.status)
+    if isinstance(exc, ModelError):  # the server's model, not the caller's input
+        return _error(exc.code, "The recogniser is not available right now.", 503)
     if isinstance(exc, RecognitionError):
         return _error(exc.code, exc.message, 400)
     response = drf_exception_handler(exc, context)

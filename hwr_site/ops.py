@@ -1,6 +1,7 @@
 """Operations endpoints: liveness, readiness (naming what is down) and metrics."""
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
@@ -12,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hwr_site.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
 
 
 def _check_database() -> None:
@@ -67,7 +70,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         try:
             check()
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-            failing[name] = f"{type(exc).__name__}: {exc}"[:300]
+            # Names only: details (hosts, addresses) go to the log, not to anonymous callers.
+            logger.warning("readiness check %s failed: %s", name, exc)
+            failing[name] = type(exc).__name__
     if failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
     return JsonResponse({"status": "ok", "checks": sorted(CHECKS)})

@@ -190,6 +190,8 @@ SERVESTATIC_USE_FINDERS = not STATIC_MANIFEST
 
 # Uploads: images for recognition are at most 5 MB; nothing larger is read into memory.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Any request body (checked in hwr_site/limits.py before Django reads it).
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 
@@ -225,6 +227,13 @@ CELERY_TASK_ROUTES = {
     "recognition.recognize_ink": {"queue": queues.INFERENCE},
     "classroom.recognize_attempt": {"queue": queues.INFERENCE},
     "recognition.train_model_version": {"queue": queues.TRAINING},
+}
+# `celery -A hwr_site beat` (or a worker started with -B) runs these.
+CELERY_BEAT_SCHEDULE = {
+    "recognize-pending-attempts": {
+        "task": "classroom.recognize_pending_attempts",
+        "schedule": 300.0,
+    },
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

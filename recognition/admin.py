@@ -253,17 +253,20 @@ class ModelVersionAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"Version {version.name} is now active on every worker.")
 
-    @admin.action(description="Activate the selected version")
+    @admin.action(description="Activate the selected version", permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         self._activate(request, queryset, confirm=False)
 
-    @admin.action(description="Activate even if it scores worse than the active version")
+    @admin.action(
+        description="Activate even if it scores worse than the active version",
+        permissions=["change"],
+    )
     def activate_even_if_worse(
         self, request: HttpRequest, queryset: QuerySet[ModelVersion]
     ) -> None:
         self._activate(request, queryset, confirm=True)
 
-    @admin.action(description="Cancel training")
+    @admin.action(description="Cancel training", permissions=["change"])
     def cancel_training(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         for version in queryset:
             try:
@@ -274,7 +277,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             log_action(request, version, "Cancelled training")
             self.message_user(request, f"Cancelling the training of version {version.name}.")
 
-    @admin.action(description="Retry a failed training")
+    @admin.action(description="Retry a failed training", permissions=["change"])
     def retry_training(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         for version in queryset:
             try:

@@ -7,9 +7,11 @@ to this consumer's channel; answers older than one already sent are dropped.
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -18,12 +20,14 @@ from prometheus_client import Counter, Histogram
 from recognition.engine.errors import RecognitionError
 from recognition.engine.ink import MAX_POINTS, MAX_STROKES, parse_ink
 
+logger = logging.getLogger(__name__)
+
 # A frame never needs more than the whole drawing's worth of points.
 MAX_FRAME_BYTES = 256 * 1024
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
 # A person draws a few strokes a second; a burst allowance covers a reconnect's re-send.
-RATE_BURST = 80
+RATE_BURST = 160
 RATE_PER_S = 20.0
 
 LIVE_LATENCY = Histogram(
@@ -91,9 +95,9 @@ class InkConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         seq: int | None = None
         try:
-            self._spend_allowance()
             content = self._decode(text_data, bytes_data)
             seq = _seq_of(content)
+            self._spend_allowance()
             if seq <= self.last_seq:
                 raise MessageError("bad_seq", f"seq must increase: {seq} after {self.last_seq}")
             kind = content.get("type")
@@ -170,13 +174,22 @@ class InkConsumer(AsyncWebsocketConsumer):
         self.timeouts[seq] = asyncio.get_running_loop().call_later(
             timeout, lambda: asyncio.ensure_future(self.recognizer_timed_out(seq))
         )
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            # Embedded mode: the task runs in-process; keep it off the event loop.
-            from asgiref.sync import sync_to_async
-
-            await sync_to_async(recognize_ink.apply, thread_sensitive=False)(kwargs=kwargs)
-        else:
-            recognize_ink.apply_async(kwargs=kwargs, expires=LIVE_PREDICTION_EXPIRES_S)
+        try:
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                # Embedded mode: the task runs in-process.
+                await sync_to_async(recognize_ink.apply, thread_sensitive=False)(kwargs=kwargs)
+            else:
+                # Off the event loop: publishing blocks, and retries while the broker is down.
+                await sync_to_async(recognize_ink.apply_async, thread_sensitive=False)(
+                    kwargs=kwargs, expires=LIVE_PREDICTION_EXPIRES_S, retry=False
+                )
+        except Exception:
+            # The broker is unreachable: say so now rather than after the timeout.
+            logger.warning("could not queue a live prediction", exc_info=True)
+            self._settle(seq)
+            await self.send_error(
+                seq, "recognizer_unavailable", "The recogniser cannot be reached; keep drawing."
+            )
 
     async def recognizer_timed_out(self, seq: int) -> None:
         self.timeouts.pop(seq, None)

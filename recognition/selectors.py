@@ -49,7 +49,9 @@ def active_model_dir() -> Path:
     cached = cache.get(ACTIVE_CACHE_KEY)
     if cached is None:
         cached = str(_active_dir_from_database())
-        cache.set(ACTIVE_CACHE_KEY, cached, ACTIVE_CACHE_TTL_S)
+        # add, not set: an activation published meanwhile must not be overwritten.
+        if not cache.add(ACTIVE_CACHE_KEY, cached, ACTIVE_CACHE_TTL_S):
+            cached = cache.get(ACTIVE_CACHE_KEY) or cached
     with _lock:
         _memo.update(dir=cached, checked=now)
     return Path(cached)

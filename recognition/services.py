@@ -113,36 +113,45 @@ def model_activate(
 
     A version that scores worse than the active one on the holdout needs `confirm_worse`.
     """
+    try:
+        with transaction.atomic():
+            return _activate_locked(version=version, confirm_worse=confirm_worse)
+    except IntegrityError:  # another activation committed first
+        raise RegistryError(
+            "Another version was activated at the same moment; look again and retry.",
+            code="busy",
+        ) from None
+
+
+def _activate_locked(*, version: ModelVersion, confirm_worse: bool) -> ModelVersion:
+    version = ModelVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == ModelVersion.Status.ACTIVE:
-        _publish_active(version)
+        transaction.on_commit(lambda: _publish_active(version))
         return version
     if version.status not in {ModelVersion.Status.READY, ModelVersion.Status.RETIRED}:
         raise RegistryError(
             f"Only a ready or retired version can be activated; this one is {version.status}.",
             code="not_activatable",
         )
-    with transaction.atomic():
-        current = (
-            ModelVersion.objects.select_for_update()
-            .filter(status=ModelVersion.Status.ACTIVE)
-            .first()
-        )
-        if current is not None and not confirm_worse:
-            new, old = _metric(version, "top1"), _metric(current, "top1")
-            if new is not None and old is not None and new < old:
-                raise RegistryError(
-                    f"Version {version.name} scores worse than the active version "
-                    f"{current.name} on the holdout (top1 {new:.3f} < {old:.3f}); confirm to "
-                    "activate it anyway.",
-                    code="worse_than_active",
-                )
-        if current is not None:
-            current.status = ModelVersion.Status.RETIRED
-            current.save(update_fields=["status"])
-        version.status = ModelVersion.Status.ACTIVE
-        version.activated_at = timezone.now()
-        version.save(update_fields=["status", "activated_at"])
-        transaction.on_commit(lambda: _publish_active(version))
+    current = (
+        ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
+    )
+    if current is not None and not confirm_worse:
+        new, old = _metric(version, "top1"), _metric(current, "top1")
+        if new is not None and old is not None and new < old:
+            raise RegistryError(
+                f"Version {version.name} scores worse than the active version "
+                f"{current.name} on the holdout (top1 {new:.3f} < {old:.3f}); confirm to "
+                "activate it anyway.",
+                code="worse_than_active",
+            )
+    if current is not None:
+        current.status = ModelVersion.Status.RETIRED
+        current.save(update_fields=["status"])
+    version.status = ModelVersion.Status.ACTIVE
+    version.activated_at = timezone.now()
+    version.save(update_fields=["status", "activated_at"])
+    transaction.on_commit(lambda: _publish_active(version))
     return version
 
 
@@ -418,13 +427,24 @@ def model_train(*, version_id: int) -> ModelVersion:
         shutil.rmtree(work_dir, ignore_errors=True)
         return version
     card["metrics"] = {**card.get("metrics", {}), "holdout": metrics}
-    version.status = ModelVersion.Status.READY
-    version.metrics = metrics
-    version.model_card = card
-    version.finished_at = timezone.now()
-    version.progress = {**(version.progress or {}), "stage": "ready"}
-    version.training_log = "\n".join(log_lines)[-100_000:]
-    version.save()
+    # Only if nothing else ended it meanwhile (a cancel, or the stale-training sweep).
+    ModelVersion.objects.filter(
+        pk=version.pk, status=ModelVersion.Status.EVALUATING, cancel_requested=False
+    ).update(
+        status=ModelVersion.Status.READY,
+        metrics=metrics,
+        model_card=card,
+        finished_at=timezone.now(),
+        progress={**(version.progress or {}), "stage": "ready"},
+        training_log="\n".join(log_lines)[-100_000:],
+    )
+    if (
+        ModelVersion.objects.filter(pk=version.pk, cancel_requested=True)
+        .exclude(status=ModelVersion.Status.FAILED)
+        .exists()
+    ):
+        _fail(version, "Cancelled by an admin.", log_lines)
+    version.refresh_from_db()
     return version
 
 

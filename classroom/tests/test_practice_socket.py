@@ -152,3 +152,70 @@ async def test_an_unknown_exercise_is_not_allowed(client, student):
     communicator, _ = await open_socket(await login(client, student), "/ws/practice/999999/")
     assert (await communicator.receive_output(timeout=5))["code"] == 4403
     await asyncio.sleep(0)
+
+
+async def test_the_attempt_is_stored_for_the_character_the_page_showed(
+    client, student, exercise, celery_worker
+):
+    eight = unipen_test_samples(labels="8", per_label=1)[0]["strokes"]
+    communicator, _ = await open_socket(await login(client, student), path_of(exercise))
+    seq = await draw(communicator, eight)  # the server would pick "3"; the page showed "8"
+    await communicator.send_json_to({"type": "submit", "seq": seq, "target": "8"})
+    result = await next_of_type(communicator, "result", timeout=10)
+    await communicator.disconnect()
+    assert result["target"] == "8" and result["correct"] is True
+
+
+async def test_a_submission_id_makes_re_sends_one_attempt(client, student, exercise, celery_worker):
+    three = unipen_test_samples(labels="3", per_label=2)
+    headers = await login(client, student)
+    ids = []
+    for sample in three:  # e.g. the canvas was rescaled before the re-send: other numbers
+        communicator, _ = await open_socket(headers, path_of(exercise))
+        seq = await draw(communicator, sample["strokes"])
+        await communicator.send_json_to(
+            {"type": "submit", "seq": seq, "target": "3", "submission_id": "drawing-0001"}
+        )
+        ids.append((await next_of_type(communicator, "result", timeout=10))["attempt_id"])
+        await communicator.disconnect()
+    assert ids[0] == ids[1]
+    assert len(await database_sync_to_async(attempts)()) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [({"target": "z"}, "bad_target"), ({"submission_id": "no spaces!"}, "bad_submission_id")],
+)
+async def test_a_bad_submit_field_is_refused_and_stores_nothing(
+    client, student, exercise, extra, code
+):
+    communicator, _ = await open_socket(await login(client, student), path_of(exercise))
+    await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0], [5, 9]]})
+    await communicator.send_json_to({"type": "submit", "seq": 2, **extra})
+    assert (await next_of_type(communicator, "error"))["code"] == code
+    await communicator.disconnect()
+    assert await database_sync_to_async(attempts)() == []
+
+
+async def test_with_the_broker_down_drawing_goes_on_and_a_submit_is_still_stored(
+    client, student, exercise, monkeypatch
+):
+    from kombu import Producer
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    headers = await login(client, student)
+    monkeypatch.setattr(Producer, "publish", broker_down)
+    communicator, _ = await open_socket(headers, path_of(exercise))
+    await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0], [5, 40]]})
+    error = await next_of_type(communicator, "error", timeout=10)
+    assert error["code"] == "recognizer_unavailable" and error["seq"] == 1
+    await communicator.send_json_to({"type": "submit", "seq": 2})
+    saved = await next_of_type(communicator, "error", timeout=10)
+    assert saved["code"] == "recognizer_unavailable" and saved["attempt_id"]
+    await communicator.disconnect()
+    stored = await database_sync_to_async(attempts)()
+    assert [a.pk for a in stored] == [saved["attempt_id"]]
+    assert stored[0].status == Attempt.Status.PENDING

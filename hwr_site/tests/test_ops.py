@@ -67,3 +67,16 @@ def test_metrics_expose_requests_database_and_cache(client):
     assert "django_http_requests_total_by_method_total" in body
     assert "django_db_execute_total" in body
     assert "django_cache_get_total" in body
+
+
+async def test_a_body_over_the_limit_is_refused_before_django_reads_it():
+    from channels.testing import HttpCommunicator
+    from django.conf import settings
+
+    from hwr_site.asgi import application
+
+    body = b"x" * (settings.MAX_REQUEST_BYTES + 1)
+    communicator = HttpCommunicator(application, "POST", "/api/v1/recognize", body=body)
+    response = await communicator.get_response(timeout=10)
+    assert response["status"] == 413
+    assert b"request_too_large" in response["body"]

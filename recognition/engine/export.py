@@ -6,6 +6,7 @@ TensorFlow is imported inside the functions: serving never needs it.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +46,17 @@ def save_inference_keras(model: Any, path: Path) -> None:
 
 def write_model_card(model_dir: Path, card: dict[str, Any]) -> None:
     """Write ``model_card.json`` and the Markdown rendering ``model_card.md``."""
-    (model_dir / CARD_JSON).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
     from .model_card import render_markdown
 
-    (model_dir / CARD_MD).write_text(render_markdown(card))
+    _write_atomically(model_dir / CARD_JSON, json.dumps(card, indent=2, sort_keys=False) + "\n")
+    _write_atomically(model_dir / CARD_MD, render_markdown(card))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` in one step: a serving process never reads half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def read_model_card(model_dir: Path) -> dict[str, Any]:

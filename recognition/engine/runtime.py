@@ -191,6 +191,7 @@ class Recognizer:
 
 _CACHE: dict[tuple[str, str], Recognizer] = {}
 _CACHE_LOCK = threading.Lock()
+MAX_LOADED_MODELS = 3
 _STAMPS: dict[str, tuple[tuple[int, int], str]] = {}
 
 
@@ -220,4 +221,7 @@ def load_recognizer(model_dir: Path) -> Recognizer:
         if recognizer is None:
             recognizer = Recognizer.load(path)
             _CACHE[key] = recognizer
+            # Keep the newest few models: each activation would otherwise add two interpreters.
+            while len(_CACHE) > MAX_LOADED_MODELS:
+                del _CACHE[next(iter(_CACHE))]
         return recognizer

@@ -85,14 +85,16 @@ export class InkSocket extends EventTarget {
   }
 
   /** Sends submit now, or holds it until the socket is open and the drawing re-sent. */
-  submit() {
+  submit(extra = {}) {
     if (this.final) return null;
+    // Kept for re-sends after a reconnect: the same id lets the server store one attempt.
+    this._submitExtra = extra;
     if (!this.isOpen) {
       this.pendingSubmit = true;
       return null;
     }
     this.pendingSubmit = false;
-    const seq = this._send({ type: "submit" });
+    const seq = this._send({ type: "submit", ...extra });
     this.awaitingSubmitSeq = seq;
     return seq;
   }
@@ -160,7 +162,7 @@ export class InkSocket extends EventTarget {
       if (this.pendingSubmit || this.awaitingSubmitSeq !== null) {
         // Offline submit, or one whose answer was lost with the old socket.
         this.pendingSubmit = false;
-        this.awaitingSubmitSeq = this._send({ type: "submit" });
+        this.awaitingSubmitSeq = this._send({ type: "submit", ...(this._submitExtra || {}) });
       }
     });
     ws.addEventListener("message", (e) => {

@@ -58,6 +58,13 @@ export function describeChar(ch) {
   return `“${ch}”`;
 }
 
+function newSubmissionId() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") {
+    return window.crypto.randomUUID();
+  }
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+}
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -143,7 +150,9 @@ export class PracticePage {
     this.ink.setLocked(true);
     this._clearNotice();
     this._setFeedback("pending", [el("p", { text: "Checking…" })]);
-    const seq = this.socket.submit();
+    // The target on screen and an id for this drawing travel with it: the server stores the
+    // attempt against what the student saw, once, however often a reconnect re-sends it.
+    const seq = this.socket.submit({ target: this.target, submission_id: newSubmissionId() });
     if (seq === null && !this.socket.final) {
       this._setFeedback("pending", [
         el("p", { text: "Waiting for the connection… your answer will be sent." }),
@@ -250,7 +259,9 @@ export class PracticePage {
   }
 
   _onResult(frame) {
-    if (!this.submitting) return; // a late duplicate (re-sent submit)
+    // A late duplicate (re-sent submit), or a late answer for an earlier, saved attempt.
+    if (!this.submitting || frame.late) return;
+    if (frame.seq !== undefined && Number(frame.seq) !== this.socket.awaitingSubmitSeq) return;
     this.submitting = false;
     clearTimeout(this._submitTimer);
     this.socket.submitSettled();
@@ -332,6 +343,11 @@ export class PracticePage {
       // The attempt is stored; the server checks it later and names the next character.
       this._onResult({ ...frame, type: "result", correct: undefined });
       return;
+    }
+    if (code === "rate_limited") {
+      // A refused message means the server's drawing may lack a stroke: send it all again.
+      clearTimeout(this._resyncTimer);
+      this._resyncTimer = setTimeout(() => this.socket.resync(), 1500);
     }
     const friendly = FRIENDLY_ERRORS[code] || frame.message || "Something went wrong.";
     if (this.submitting && (sent === "submit" || seq === this.socket.awaitingSubmitSeq)) {
