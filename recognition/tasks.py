@@ -13,7 +13,9 @@ from recognition.replies import send_to_channel
 LIVE_PREDICTION_EXPIRES_S = 10
 
 
-@shared_task(name="recognition.recognize_ink", ignore_result=True)
+# Acknowledged on receipt: a live prediction lost with a worker is answered by the
+# consumer's timeout, and skipping the late ack saves a broker round trip per stroke.
+@shared_task(name="recognition.recognize_ink", ignore_result=True, acks_late=False)
 def recognize_ink(*, reply_channel: str, seq: int, strokes: list[Any], charset: str | None) -> None:
     """Recognise the drawing as it stands after message `seq` and answer the socket."""
     try:
