@@ -26,25 +26,22 @@ def _reply_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def send_to_channel(channel: str, message: dict[str, Any], timeout: float = 5.0) -> None:
-    """Deliver `message` to one consumer's channel."""
+def _deliver(method: str, target: str, message: dict[str, Any], timeout: float) -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
+    send = getattr(layer, method)
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        async_to_sync(layer.send)(channel, message)
+        async_to_sync(send)(target, message)
         return
-    asyncio.run_coroutine_threadsafe(layer.send(channel, message), _reply_loop()).result(timeout)
+    asyncio.run_coroutine_threadsafe(send(target, message), _reply_loop()).result(timeout)
+
+
+def send_to_channel(channel: str, message: dict[str, Any], timeout: float = 5.0) -> None:
+    """Deliver `message` to one consumer's channel."""
+    _deliver("send", channel, message, timeout)
 
 
 def send_to_group(group: str, message: dict[str, Any], timeout: float = 5.0) -> None:
     """Deliver `message` to every consumer of a group."""
-    layer = get_channel_layer()
-    if layer is None:
-        raise RuntimeError("no channel layer configured")
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        async_to_sync(layer.group_send)(group, message)
-        return
-    asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _reply_loop()).result(
-        timeout
-    )
+    _deliver("group_send", group, message, timeout)
