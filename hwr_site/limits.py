@@ -12,7 +12,7 @@ Scope = dict[str, Any]
 
 
 class RequestTooLarge(Exception):
-    pass
+    """Raised from `receive` once a streamed body passes the limit."""
 
 
 class RequestSizeLimit:
