@@ -337,9 +337,7 @@ def exercise_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def practice(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """The practice canvas for one exercise; strokes and submits go over the websocket."""
     user = _user(request)
-    exercise = selectors.visible_exercise(user=user, pk=exercise_id)
-    if exercise is None:
-        raise Http404
+    exercise = _exercise(request, exercise_id)
     if selectors.practicable_exercise(student=user, exercise_id=exercise.pk) is None:
         raise PermissionDenied("Only the class's students practise its exercises.")
     plan = selectors.practice_plan(student=user, exercise=exercise)

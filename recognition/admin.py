@@ -1,5 +1,6 @@
 """The model registry in Django admin: train, watch, evaluate, activate, roll back."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -268,25 +269,31 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel training", permissions=["change"])
     def cancel_training(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
-        for version in queryset:
-            try:
-                services.model_training_cancel(version=version)
-            except DomainError as exc:
-                self.message_user(request, f"{version.name}: {exc.message}", messages.ERROR)
-                continue
-            log_action(request, version, "Cancelled training")
-            self.message_user(request, f"Cancelling the training of version {version.name}.")
+        self._for_each(request, queryset, services.model_training_cancel, "Cancelled training",
+                       "Cancelling the training of version {}.")  # fmt: skip
 
     @admin.action(description="Retry a failed training", permissions=["change"])
     def retry_training(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        self._for_each(request, queryset, services.model_training_retry, "Retried training",
+                       "Training of version {} is queued again.")  # fmt: skip
+
+    def _for_each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ModelVersion],
+        action: Callable[..., ModelVersion],
+        logged: str,
+        said: str,
+    ) -> None:
+        """Run a registry service on each selected version, logging and reporting each."""
         for version in queryset:
             try:
-                services.model_training_retry(version=version)
+                action(version=version)
             except DomainError as exc:
                 self.message_user(request, f"{version.name}: {exc.message}", messages.ERROR)
                 continue
-            log_action(request, version, "Retried training")
-            self.message_user(request, f"Training of version {version.name} is queued again.")
+            log_action(request, version, logged)
+            self.message_user(request, said.format(version.name))
 
 
 def _pct(value: object) -> str:
