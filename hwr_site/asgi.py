@@ -2,10 +2,14 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hwr_site.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from hwr_site.handlers import SyncChainASGIHandler  # noqa: E402
+
+django_http_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -17,7 +21,7 @@ from hwr_site.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": RequestSizeLimit(django_asgi_app, settings.MAX_REQUEST_BYTES),
+        "http": RequestSizeLimit(django_http_app, settings.MAX_REQUEST_BYTES),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

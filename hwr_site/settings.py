@@ -98,7 +98,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,9 +183,18 @@ STORAGES = {
         )
     },
 }
-# Without collectstatic (make run, tests), ServeStatic serves straight from the source folders.
-# ServeStatic is WhiteNoise with an async middleware: no thread hop per request under ASGI.
+# ServeStatic (WhiteNoise with an async middleware) answers static files on the event loop,
+# ahead of the middleware chain (hwr_site/handlers.py). Without collectstatic (make run,
+# tests) it serves straight from the source folders.
 SERVESTATIC_USE_FINDERS = not STATIC_MANIFEST
+
+
+def _static_headers(headers: Any, path: str, url: str) -> None:
+    # Static files skip SecurityMiddleware, which sets this on every other response.
+    headers["X-Content-Type-Options"] = "nosniff"
+
+
+SERVESTATIC_ADD_HEADERS_FUNCTION = _static_headers
 
 # Uploads: images for recognition are at most 5 MB; nothing larger is read into memory.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -245,7 +253,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "hwr_site.authentication.CachedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -253,6 +261,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "hwr_site.api_errors.exception_handler",
 }
+# A valid API token is re-checked against the database at most this often per process.
+API_TOKEN_CACHE_SECONDS = env_float("API_TOKEN_CACHE_SECONDS", 5.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Inkwell API",
     "DESCRIPTION": "Handwriting practice and recognition.",

@@ -1,0 +1,89 @@
+"""HTTP through the real ASGI server (uvicorn) and `hwr_site.handlers.SyncChainASGIHandler`:
+static files, token and session authentication, CSRF, and the synchronous middleware chain."""
+
+import json
+
+import pytest
+import requests
+from django.conf import settings
+from django.test import Client
+from django.utils.module_loading import import_string
+from rest_framework.authtoken.models import Token
+
+from recognition.tests.samples import unipen_test_samples
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def student(django_user_model):
+    return django_user_model.objects.create_user("asgi-kim", password="pw-12345678")
+
+
+@pytest.fixture
+def ink_body() -> str:
+    return json.dumps({"strokes": unipen_test_samples(labels="3", per_label=1)[0]["strokes"]})
+
+
+def test_every_middleware_runs_synchronously():
+    # An async-only middleware would put a thread hop back into every request.
+    for path in settings.MIDDLEWARE:
+        assert getattr(import_string(path), "sync_capable", True), path
+
+
+def test_static_files_are_served_with_their_headers(asgi_server):
+    response = requests.get(f"{asgi_server}/static/js/ink-canvas.js", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/javascript")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Pointer" in response.text or "pointer" in response.text
+    missing = requests.get(f"{asgi_server}/static/js/no-such-file.js", timeout=10)
+    assert missing.status_code == 404
+
+
+def test_a_token_recognises_ink_through_the_server(asgi_server, student, ink_body):
+    token = Token.objects.create(user=student)
+    response = requests.post(
+        f"{asgi_server}/api/v1/recognize",
+        data=ink_body,
+        headers={"Content-Type": "application/json", "Authorization": f"Token {token.key}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    payload = response.json()
+    assert payload["label"] == "3"
+    assert len(payload["candidates"]) >= 3
+    assert response.headers["X-Frame-Options"] == "DENY"  # the middleware chain ran
+
+
+def test_a_wrong_token_gets_the_error_shape(asgi_server, ink_body):
+    response = requests.post(
+        f"{asgi_server}/api/v1/recognize",
+        data=ink_body,
+        headers={"Content-Type": "application/json", "Authorization": "Token " + "0" * 40},
+        timeout=10,
+    )
+    # 403, not 401: session authentication comes first and sends no WWW-Authenticate.
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def test_a_session_needs_the_csrf_token(asgi_server, student, ink_body):
+    browser = Client()
+    browser.force_login(student)
+    session = requests.Session()
+    session.cookies.set("sessionid", browser.cookies["sessionid"].value)
+    url = f"{asgi_server}/api/v1/recognize"
+    headers = {"Content-Type": "application/json"}
+
+    refused = session.post(url, data=ink_body, headers=headers, timeout=10)
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["error"]["message"]
+
+    secret = "a" * 32
+    session.cookies.set("csrftoken", secret)
+    accepted = session.post(
+        url, data=ink_body, headers={**headers, "X-CSRFToken": secret}, timeout=10
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["label"] == "3"
