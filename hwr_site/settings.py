@@ -210,10 +210,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "inkwell@localhost")
 # platform runs embedded: in-memory channel layer, local cache, eager tasks.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Redis pub/sub: a message costs one PUBLISH, and a socket that is gone simply misses
+    # its answer (docs/decisions/008-lean-live-path.md).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 10},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     CACHES = {
@@ -248,7 +250,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# No ack emulation: kombu's Redis bookkeeping of unacknowledged messages cost a third of the
+# inference worker's CPU. A clean shutdown still requeues what a worker holds; what a killed
+# worker held is recovered from the database (docs/decisions/008-lean-live-path.md).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

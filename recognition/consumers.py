@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -77,6 +78,15 @@ class InkConsumer(AsyncWebsocketConsumer):
         self.allowance = float(RATE_BURST)
         self.allowance_at = time.monotonic()
         await self.accept()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels runs close_old_connections() in a worker thread before every message: a
+        # thread hop per stroke and per answer. These consumers reach the database only
+        # through database_sync_to_async, which closes stale connections itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def authorize(self, user: Any) -> bool:
         """Whether this logged-in user may use this socket."""
@@ -180,8 +190,13 @@ class InkConsumer(AsyncWebsocketConsumer):
                 await sync_to_async(recognize_ink.apply, thread_sensitive=False)(kwargs=kwargs)
             else:
                 # Off the event loop: publishing blocks, and retries while the broker is down.
+                # kwargsrepr: Celery would otherwise repr the whole drawing for its logs (a
+                # documented option that celery-types does not list).
                 await sync_to_async(recognize_ink.apply_async, thread_sensitive=False)(
-                    kwargs=kwargs, expires=LIVE_PREDICTION_EXPIRES_S, retry=False
+                    kwargs=kwargs,
+                    kwargsrepr=f"{{'seq': {seq}}}",  # type: ignore[call-arg]
+                    expires=LIVE_PREDICTION_EXPIRES_S,
+                    retry=False,
                 )
         except Exception:
             # The broker is unreachable: say so now rather than after the timeout.

@@ -31,7 +31,7 @@ def test_readyz_names_the_broker_when_it_is_down(client, redis_url, monkeypatch)
 def test_readyz_names_the_channel_layer_when_it_is_down(client, redis_url):
     layers = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
     }
