@@ -8,6 +8,7 @@ embedded mode (eager tasks inside the web process) replies go through the server
 
 import asyncio
 import threading
+from collections.abc import Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -32,7 +33,12 @@ def _deliver(method: str, target: str, message: dict[str, Any], timeout: float) 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         async_to_sync(send)(target, message)
         return
-    _thread_loop().run_until_complete(asyncio.wait_for(send(target, message), timeout))
+    _thread_loop().run_until_complete(_within(timeout, send(target, message)))
+
+
+async def _within(timeout: float, sending: Coroutine[Any, Any, None]) -> None:
+    async with asyncio.timeout(timeout):
+        await sending
 
 
 def send_to_channel(channel: str, message: dict[str, Any], timeout: float = 5.0) -> None:
