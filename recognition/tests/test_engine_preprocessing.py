@@ -8,8 +8,9 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
+from recognition.engine import preprocessing
 from recognition.engine.errors import ImageError
 from recognition.engine.ink import Ink, parse_ink
 from recognition.engine.preprocessing import (
@@ -19,6 +20,7 @@ from recognition.engine.preprocessing import (
     raster_to_png,
 )
 from recognition.tests.engine_drawing import render_png
+from recognition.tests.samples import unipen_test_samples
 
 # A "4" in canvas-like units: an open top, a cross bar and a long down stroke.
 FOUR = [
@@ -157,3 +159,34 @@ def test_raster_to_png_shows_dark_ink_on_white() -> None:
     assert img.size == (SIZE * 4, SIZE * 4)
     arr = np.asarray(img)
     assert arr[0, 0] == 255 and arr.min() == 0
+
+
+def _pillow_curve_raster(ink: Ink, width_scale: float) -> np.ndarray:
+    """The raster as Pillow's own `line(..., joint="curve")` draws it: what every shipped model
+    was trained on. `_curve_joints` must match it pixel for pixel."""
+    strokes = [np.asarray(s, dtype=np.float64)[:, :2] for s in ink.strokes]
+    allpts = np.concatenate(strokes)
+    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
+    big, box = SIZE * preprocessing.SUPERSAMPLE, preprocessing.BOX * preprocessing.SUPERSAMPLE
+    scale = box / float((hi - lo).max())
+    offset = big / 2.0 - (lo + hi) / 2.0 * scale
+    width = max(1.0, preprocessing.STROKE_WIDTH * box * width_scale)
+    img = Image.new("L", (big, big), 0)
+    draw = ImageDraw.Draw(img)
+    for s in [np.round(s * scale + offset, 6) for s in strokes]:
+        if len(s) > 1:
+            draw.line(s.ravel().tolist(), fill=255, width=round(width), joint="curve")
+        for x, y in (s[0], s[-1]):
+            r = width / 2.0
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    return np.asarray(img.reduce(preprocessing.SUPERSAMPLE), dtype=np.float32) / 255.0
+
+
+@pytest.mark.parametrize("width_scale", [0.45, 0.7, 1.0, 1.45])
+def test_joints_are_drawn_exactly_as_pillow_draws_them(width_scale: float) -> None:
+    # Widths 4 (no joints), 6 (pie slices) and 9 to 13 (pie slices and gap lines).
+    samples = unipen_test_samples(labels="aBcdefgS258", per_label=12)
+    for sample in samples:
+        ink = parse_ink(sample["strokes"])
+        expected = _pillow_curve_raster(ink, width_scale)
+        assert np.array_equal(ink_to_raster(ink, width_scale=width_scale), expected), sample
