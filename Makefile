@@ -58,7 +58,7 @@ run: demo
 	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws-max-size 262144
 
 worker: install
-	$(BIN)/celery -A hwr_site worker -Q default,inference,training --loglevel=INFO
+	$(BIN)/celery -A hwr_site worker -B -Q default,inference,training --loglevel=INFO
 
 test: install-dev chromium
 	$(CHECK_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

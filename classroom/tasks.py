@@ -75,10 +75,12 @@ PENDING_SWEEP_AGE = timedelta(minutes=2)
 
 
 @shared_task(name="classroom.recognize_pending_attempts", ignore_result=True)
-def recognize_pending_attempts() -> int:
+def recognize_pending_attempts(min_age_s: float = PENDING_SWEEP_AGE.total_seconds()) -> int:
     """Queue the attempts still waiting for recognition: the ones whose task was never
-    published (broker down at submit). Runs at worker start and every few minutes (beat)."""
-    cutoff = timezone.now() - PENDING_SWEEP_AGE
+    published (broker down at submit) or was lost with a killed worker (the broker keeps no
+    copy of a delivered task, docs/decisions/008). Runs every few minutes (beat) and, for all
+    pending attempts whatever their age, when a worker starts."""
+    cutoff = timezone.now() - timedelta(seconds=min_age_s)
     pending = list(
         Attempt.objects.filter(status=Attempt.Status.PENDING, created_at__lt=cutoff).values_list(
             "pk", flat=True
@@ -91,5 +93,6 @@ def recognize_pending_attempts() -> int:
 
 @worker_ready.connect
 def _queue_pending_attempts(**_: Any) -> None:
-    # An attempt stored while the broker was unreachable has no task: catch up at start.
-    recognize_pending_attempts.apply_async()
+    # An attempt stored while the broker was unreachable, or whose task a killed worker took
+    # with it, has no task: catch up at start. Recognising one twice is harmless.
+    recognize_pending_attempts.apply_async(kwargs={"min_age_s": 0})

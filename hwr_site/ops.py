@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
@@ -27,12 +28,14 @@ def _check_channel_layer() -> None:
     if layer is None:
         raise RuntimeError("no channel layer configured")
 
-    async def roundtrip() -> None:
-        channel = await layer.new_channel("readyz.")
-        await layer.send(channel, {"type": "readyz.ping"})
-        await asyncio.wait_for(layer.receive(channel), timeout=2)
+    # A publish reaches Redis or fails. A send-and-receive round trip would leave a Redis
+    # subscription behind on every probe: the pub/sub layer only unsubscribes a channel
+    # when a receive on it is cancelled.
+    async def publish() -> None:
+        probe = f"readyz.{uuid.uuid4().hex}"
+        await asyncio.wait_for(layer.send(probe, {"type": "readyz.ping"}), timeout=2)
 
-    async_to_sync(roundtrip)()
+    async_to_sync(publish)()
 
 
 def _check_broker() -> None:

@@ -190,8 +190,10 @@ SERVESTATIC_USE_FINDERS = not STATIC_MANIFEST
 
 
 def _static_headers(headers: Any, path: str, url: str) -> None:
-    # Static files skip SecurityMiddleware, which sets this on every other response.
+    # Static files skip SecurityMiddleware, which sets these on every other response.
     headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = SECURE_REFERRER_POLICY
+    headers["Cross-Origin-Opener-Policy"] = SECURE_CROSS_ORIGIN_OPENER_POLICY
 
 
 SERVESTATIC_ADD_HEADERS_FUNCTION = _static_headers
@@ -291,6 +293,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,6 +2,7 @@
 static files, token and session authentication, CSRF, and the synchronous middleware chain."""
 
 import json
+from inspect import iscoroutinefunction
 
 import pytest
 import requests
@@ -29,6 +30,10 @@ def test_every_middleware_runs_synchronously():
     # An async-only middleware would put a thread hop back into every request.
     for path in settings.MIDDLEWARE:
         assert getattr(import_string(path), "sync_capable", True), path
+    from hwr_site.asgi import django_http_app
+
+    # Django's stock ASGIHandler builds an async chain (a hop per middleware method).
+    assert not iscoroutinefunction(vars(django_http_app)["_middleware_chain"])
 
 
 def test_static_files_are_served_with_their_headers(asgi_server):
@@ -36,6 +41,8 @@ def test_static_files_are_served_with_their_headers(asgi_server):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/javascript")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "Pointer" in response.text or "pointer" in response.text
     missing = requests.get(f"{asgi_server}/static/js/no-such-file.js", timeout=10)
     assert missing.status_code == 404
@@ -87,3 +94,11 @@ def test_a_session_needs_the_csrf_token(asgi_server, student, ink_body):
     )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["label"] == "3"
+
+
+def test_readiness_probes_leave_no_redis_subscription_behind(asgi_server, redis_url):
+    import redis
+
+    for _ in range(3):
+        assert requests.get(f"{asgi_server}/readyz", timeout=10).status_code == 200
+    assert redis.Redis.from_url(redis_url).pubsub_channels("*readyz*") == []

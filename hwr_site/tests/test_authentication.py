@@ -4,9 +4,11 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth.models import update_last_login
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from hwr_site import authentication
@@ -82,12 +84,49 @@ def test_a_deactivated_user_is_refused_at_once(token, body, clock):
     assert call(token.key, body)[0] == 403
 
 
-def test_an_unknown_token_is_never_remembered(token, body, clock):
+def test_a_token_deleted_in_the_admin_is_refused_at_once(token, body, clock, admin_client):
+    assert call(token.key, body)[0] == 200
+    url = f"/admin/authtoken/tokenproxy/{token.user_id}/delete/"
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Token.objects.filter(key=token.key).exists()
+    assert call(token.key, body)[0] == 403
+
+
+def test_a_login_elsewhere_does_not_drop_the_cache(token, body, clock):
+    assert call(token.key, body)[0] == 200
+    update_last_login(type(token.user), token.user)
+    assert call(token.key, body) == (200, [])
+
+
+def test_an_unknown_token_is_never_remembered(token, body, clock, django_user_model):
+    other = django_user_model.objects.create_user("other", password="pw-12345678")
     key = "f" * 40
     assert call(key, body)[0] == 403
-    token.delete()
-    Token.objects.create(user=token.user, key=key)
+    Token.objects.create(user=other, key=key)
     assert call(key, body)[0] == 200
+
+
+def test_a_lookup_that_overlaps_a_revocation_is_not_remembered(token, body, clock, monkeypatch):
+    original = TokenAuthentication.authenticate_credentials
+
+    def revoked_meanwhile(self, key):
+        found = original(self, key)
+        authentication.forget_tokens(token.user_id)  # another thread revokes, mid-lookup
+        return found
+
+    monkeypatch.setattr(TokenAuthentication, "authenticate_credentials", revoked_meanwhile)
+    assert call(token.key, body)[0] == 200
+    monkeypatch.setattr(TokenAuthentication, "authenticate_credentials", original)
+    status, lookups = call(token.key, body)
+    assert status == 200 and len(lookups) == 1  # asked the database again
+
+
+def test_each_request_gets_its_own_user_and_token(token, body, clock):
+    auth = authentication.CachedTokenAuthentication()
+    first_user, first_token = auth.authenticate_credentials(token.key)
+    second_user, second_token = auth.authenticate_credentials(token.key)
+    assert first_user == second_user and first_user is not second_user
+    assert first_token is not second_token and second_token.user is second_user
 
 
 @override_settings(API_TOKEN_CACHE_SECONDS=0)
