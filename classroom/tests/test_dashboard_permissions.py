@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from classroom.models import Attempt, Classroom, User
+from classroom.tests.access_matrix import cases, codes, visit
 from classroom.tests.factories import (
     AttemptFactory,
     ClassroomFactory,
@@ -24,8 +25,6 @@ from classroom.tests.factories import (
     TeacherFactory,
 )
 from recognition.tests.sockets import ORIGIN, open_socket, session_headers
-
-ACTORS = ("anonymous", "member", "outsider", "teacher", "other_teacher", "staff")
 
 
 @dataclass
@@ -67,10 +66,6 @@ def world(db) -> World:
     return make_world()
 
 
-def _codes(*codes: int) -> dict[str, int]:
-    return dict(zip(ACTORS, codes, strict=True))
-
-
 Url = Callable[[World], str]
 
 
@@ -90,34 +85,34 @@ def _student_page(w: World) -> str:
 
 #                          anonymous member outsider teacher other_teacher staff
 MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
-    ("class_dashboard", "get", _class("class_dashboard"), _codes(302, 403, 404, 200, 404, 200)),
+    ("class_dashboard", "get", _class("class_dashboard"), codes(302, 403, 404, 200, 404, 200)),
     (
         "class_attempts_csv",
         "get",
         _class("class_attempts_csv"),
-        _codes(302, 403, 404, 200, 404, 200),
+        codes(302, 403, 404, 200, 404, 200),
     ),
     (
         "class_training_use",
         "post",
         _class("class_training_use"),
-        _codes(302, 403, 404, 302, 404, 403),
+        codes(302, 403, 404, 302, 404, 403),
     ),
-    ("class_student", "get", _student_page, _codes(302, 403, 404, 200, 404, 200)),
-    ("attempt_detail", "get", _attempt("attempt_detail"), _codes(302, 200, 404, 200, 404, 200)),
-    ("attempt_verdict", "post", _attempt("attempt_verdict"), _codes(302, 403, 404, 302, 404, 403)),
-    ("my_progress", "get", lambda w: reverse("my_progress"), _codes(302, 200, 200, 403, 403, 403)),
+    ("class_student", "get", _student_page, codes(302, 403, 404, 200, 404, 200)),
+    ("attempt_detail", "get", _attempt("attempt_detail"), codes(302, 200, 404, 200, 404, 200)),
+    ("attempt_verdict", "post", _attempt("attempt_verdict"), codes(302, 403, 404, 302, 404, 403)),
+    ("my_progress", "get", lambda w: reverse("my_progress"), codes(302, 200, 200, 403, 403, 403)),
     (
         "api-class-dashboard",
         "get",
         _class("api-class-dashboard"),
-        _codes(403, 403, 404, 200, 404, 200),
+        codes(403, 403, 404, 200, 404, 200),
     ),
     (
         "api-attempt-verdict",
         "post",
         _attempt("api-attempt-verdict"),
-        _codes(403, 403, 404, 200, 404, 403),
+        codes(403, 403, 404, 200, 404, 403),
     ),
 ]
 POST_DATA = {
@@ -126,11 +121,7 @@ POST_DATA = {
     "api-attempt-verdict": {"correct": "true"},
 }
 
-CASES = [
-    pytest.param(name, method, url, actor, codes[actor], id=f"{method}-{name}-{actor}")
-    for name, method, url, codes in MATRIX
-    for actor in ACTORS
-]
+CASES = cases(MATRIX)
 
 
 @pytest.mark.parametrize(("name", "method", "url", "actor", "expected"), CASES)
@@ -144,11 +135,7 @@ def test_it_answers_each_visitor_with_the_expected_status(
     expected: int,
 ) -> None:
     client = client_as(world.users[actor])
-    if method == "post":
-        response = client.post(url(world), POST_DATA.get(name, {}))
-    else:
-        response = client.get(url(world))
-    assert response.status_code == expected
+    assert visit(client, method, url(world), POST_DATA.get(name, {})) == expected
 
 
 @pytest.mark.parametrize("actor", ["anonymous", "member", "outsider", "other_teacher"])

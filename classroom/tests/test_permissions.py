@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from classroom.models import Classroom, Exercise, User
+from classroom.tests.access_matrix import cases, codes, visit
 from classroom.tests.factories import (
     ClassroomFactory,
     ExerciseFactory,
@@ -21,8 +22,6 @@ from classroom.tests.factories import (
     StudentFactory,
     TeacherFactory,
 )
-
-ACTORS = ("anonymous", "member", "outsider", "teacher", "other_teacher", "staff")
 
 
 @dataclass
@@ -56,10 +55,6 @@ def world(db) -> World:
     )
 
 
-def _codes(*codes: int) -> dict[str, int]:
-    return dict(zip(ACTORS, codes, strict=True))
-
-
 Url = Callable[[World], str]
 
 
@@ -87,43 +82,43 @@ def _named(name: str) -> Url:
 
 #                           anonymous member outsider teacher other_teacher staff
 MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
-    ("home", "get", _named("home"), _codes(200, 200, 200, 200, 200, 200)),
-    ("login", "get", _named("login"), _codes(200, 200, 200, 200, 200, 200)),
-    ("signup", "get", _named("signup"), _codes(200, 302, 302, 302, 302, 302)),
-    ("logout", "post", _named("logout"), _codes(302, 302, 302, 302, 302, 302)),
-    ("password_change", "get", _named("password_change"), _codes(302, 200, 200, 200, 200, 200)),
-    ("password_reset", "get", _named("password_reset"), _codes(200, 200, 200, 200, 200, 200)),
-    ("class_list", "get", _named("class_list"), _codes(302, 200, 200, 200, 200, 200)),
-    ("class_create", "get", _named("class_create"), _codes(302, 403, 403, 200, 200, 403)),
-    ("class_create", "post", _named("class_create"), _codes(302, 403, 403, 302, 302, 403)),
-    ("class_join", "get", _named("class_join"), _codes(302, 200, 200, 403, 403, 403)),
-    ("exercise_list", "get", _named("exercise_list"), _codes(302, 200, 200, 403, 403, 403)),
-    ("class_detail", "get", _class("class_detail"), _codes(302, 200, 404, 200, 404, 200)),
-    ("class_edit", "get", _class("class_edit"), _codes(302, 403, 404, 200, 404, 403)),
-    ("class_edit", "post", _class("class_edit"), _codes(302, 403, 404, 302, 404, 403)),
-    ("class_archive", "post", _class("class_archive"), _codes(302, 403, 404, 302, 404, 403)),
-    ("class_archive", "get", _class("class_archive"), _codes(405, 405, 405, 405, 405, 405)),
+    ("home", "get", _named("home"), codes(200, 200, 200, 200, 200, 200)),
+    ("login", "get", _named("login"), codes(200, 200, 200, 200, 200, 200)),
+    ("signup", "get", _named("signup"), codes(200, 302, 302, 302, 302, 302)),
+    ("logout", "post", _named("logout"), codes(302, 302, 302, 302, 302, 302)),
+    ("password_change", "get", _named("password_change"), codes(302, 200, 200, 200, 200, 200)),
+    ("password_reset", "get", _named("password_reset"), codes(200, 200, 200, 200, 200, 200)),
+    ("class_list", "get", _named("class_list"), codes(302, 200, 200, 200, 200, 200)),
+    ("class_create", "get", _named("class_create"), codes(302, 403, 403, 200, 200, 403)),
+    ("class_create", "post", _named("class_create"), codes(302, 403, 403, 302, 302, 403)),
+    ("class_join", "get", _named("class_join"), codes(302, 200, 200, 403, 403, 403)),
+    ("exercise_list", "get", _named("exercise_list"), codes(302, 200, 200, 403, 403, 403)),
+    ("class_detail", "get", _class("class_detail"), codes(302, 200, 404, 200, 404, 200)),
+    ("class_edit", "get", _class("class_edit"), codes(302, 403, 404, 200, 404, 403)),
+    ("class_edit", "post", _class("class_edit"), codes(302, 403, 404, 302, 404, 403)),
+    ("class_archive", "post", _class("class_archive"), codes(302, 403, 404, 302, 404, 403)),
+    ("class_archive", "get", _class("class_archive"), codes(405, 405, 405, 405, 405, 405)),
     (
         "class_regenerate_code",
         "post",
         _class("class_regenerate_code"),
-        _codes(302, 403, 404, 302, 404, 403),
+        codes(302, 403, 404, 302, 404, 403),
     ),
-    ("class_leave", "post", _class("class_leave"), _codes(302, 302, 404, 403, 404, 403)),
-    ("class_remove_student", "post", _member_url, _codes(302, 403, 404, 302, 404, 403)),
-    ("exercise_create", "get", _class("exercise_create"), _codes(302, 403, 404, 200, 404, 403)),
-    ("exercise_create", "post", _class("exercise_create"), _codes(302, 403, 404, 302, 404, 403)),
-    ("exercise_detail", "get", _exercise("exercise_detail"), _codes(302, 200, 404, 200, 404, 200)),
-    ("exercise_edit", "get", _exercise("exercise_edit"), _codes(302, 403, 404, 200, 404, 403)),
-    ("exercise_edit", "post", _exercise("exercise_edit"), _codes(302, 403, 404, 302, 404, 403)),
+    ("class_leave", "post", _class("class_leave"), codes(302, 302, 404, 403, 404, 403)),
+    ("class_remove_student", "post", _member_url, codes(302, 403, 404, 302, 404, 403)),
+    ("exercise_create", "get", _class("exercise_create"), codes(302, 403, 404, 200, 404, 403)),
+    ("exercise_create", "post", _class("exercise_create"), codes(302, 403, 404, 302, 404, 403)),
+    ("exercise_detail", "get", _exercise("exercise_detail"), codes(302, 200, 404, 200, 404, 200)),
+    ("exercise_edit", "get", _exercise("exercise_edit"), codes(302, 403, 404, 200, 404, 403)),
+    ("exercise_edit", "post", _exercise("exercise_edit"), codes(302, 403, 404, 302, 404, 403)),
     (
         "exercise_archive",
         "post",
         _exercise("exercise_archive"),
-        _codes(302, 403, 404, 302, 404, 403),
+        codes(302, 403, 404, 302, 404, 403),
     ),
-    ("practice", "get", _practice_url, _codes(302, 200, 404, 403, 404, 403)),
-    ("admin", "get", lambda w: reverse("admin:index"), _codes(302, 302, 302, 302, 302, 200)),
+    ("practice", "get", _practice_url, codes(302, 200, 404, 403, 404, 403)),
+    ("admin", "get", lambda w: reverse("admin:index"), codes(302, 302, 302, 302, 302, 200)),
 ]
 
 # Valid bodies, so that a 302 for an allowed user means the action happened.
@@ -146,11 +141,7 @@ POST_DATA = {
     },
 }
 
-CASES = [
-    pytest.param(name, method, url, actor, codes[actor], id=f"{method}-{name}-{actor}")
-    for name, method, url, codes in MATRIX
-    for actor in ACTORS
-]
+CASES = cases(MATRIX)
 
 
 @pytest.mark.parametrize(("name", "method", "url", "actor", "expected"), CASES)
@@ -164,11 +155,7 @@ def test_it_answers_each_visitor_with_the_expected_status(
     expected: int,
 ) -> None:
     client = client_as(world.users[actor])
-    if method == "post":
-        response = client.post(url(world), POST_DATA.get(name, {}))
-    else:
-        response = client.get(url(world))
-    assert response.status_code == expected
+    assert visit(client, method, url(world), POST_DATA.get(name, {})) == expected
 
 
 @pytest.mark.parametrize("name", ["class_detail", "class_edit", "exercise_create"])
