@@ -202,6 +202,9 @@ SERVESTATIC_ADD_HEADERS_FUNCTION = _static_headers
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # Any request body (checked in hwr_site/limits.py before Django reads it).
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
+# Threads an ASGI server process runs requests' synchronous parts on (hwr_site/handlers.py);
+# further requests wait for a free one.
+HTTP_THREADS = env_int("HTTP_THREADS", 4)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 

@@ -193,19 +193,30 @@ _CACHE: dict[tuple[str, str], Recognizer] = {}
 _CACHE_LOCK = threading.Lock()
 MAX_LOADED_MODELS = 3
 _STAMPS: dict[str, tuple[tuple[int, int], str]] = {}
+# A folder's card is looked at again at most this often: resolving the path and reading the
+# card's stamp cost more than preprocessing a stroke.
+CARD_CHECK_S = 1.0
+_CHECKED: dict[str, tuple[float, tuple[str, str]]] = {}
 
 
 def load_recognizer(model_dir: Path) -> Recognizer:
     """The process-wide :class:`Recognizer` for ``model_dir``, keyed by path and version.
 
-    Loading happens once; a folder whose card names a new version is loaded afresh.
+    Loading happens once; a folder whose card names a new version is loaded afresh (noticed
+    within ``CARD_CHECK_S``).
     """
+    asked = str(model_dir)
+    now = time.monotonic()
+    checked = _CHECKED.get(asked)
+    if checked is not None and now - checked[0] < CARD_CHECK_S:
+        recognizer = _CACHE.get(checked[1])
+        if recognizer is not None:
+            return recognizer
     path = Path(model_dir).resolve()
     try:
         stamp = (path / CARD_JSON).stat()
     except OSError as exc:
         raise ModelError("model_unavailable", f"no readable model card in {path}") from exc
-    # Called for every character: the card is re-read only when its file changes.
     seen = _STAMPS.get(str(path))
     if seen is not None and seen[0] == (stamp.st_mtime_ns, stamp.st_size):
         version = seen[1]
@@ -224,4 +235,5 @@ def load_recognizer(model_dir: Path) -> Recognizer:
             # Keep the newest few models: each activation would otherwise add two interpreters.
             while len(_CACHE) > MAX_LOADED_MODELS:
                 del _CACHE[next(iter(_CACHE))]
+        _CHECKED[asked] = (now, key)
         return recognizer

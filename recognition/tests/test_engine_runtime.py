@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from recognition.engine import runtime
 from recognition.engine.errors import CharsetError, ImageError, ModelError
 from recognition.engine.ink import parse_ink
 from recognition.engine.runtime import Recognizer, load_recognizer
@@ -122,6 +125,22 @@ def test_real_characters_are_rarely_rejected(recognizer: Recognizer, test_inks: 
 
 def test_the_recognizer_is_loaded_once_per_process(shipped_model_dir: Path) -> None:
     assert load_recognizer(shipped_model_dir) is load_recognizer(shipped_model_dir)
+
+
+def test_a_rewritten_card_is_noticed_at_the_next_check(
+    shipped_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(shipped_model_dir, folder)
+    monkeypatch.setattr(runtime, "CARD_CHECK_S", 3600.0)
+    first = load_recognizer(folder)
+    card = json.loads((folder / runtime.CARD_JSON).read_text())
+    card["version"] = "rewritten-in-place"
+    (folder / runtime.CARD_JSON).write_text(json.dumps(card))
+    assert load_recognizer(folder) is first  # within the check interval: not looked at
+    monkeypatch.setattr(runtime, "CARD_CHECK_S", 0.0)
+    again = load_recognizer(folder)
+    assert again is not first and again.version == "rewritten-in-place"
 
 
 def test_a_folder_without_a_model_is_a_model_error(tmp_path: Path) -> None:
