@@ -20,6 +20,7 @@ from prometheus_client import Counter, Histogram
 
 from recognition.engine.errors import RecognitionError
 from recognition.engine.ink import MAX_POINTS, MAX_STROKES, parse_ink
+from recognition.publishing import publish_soon
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class InkConsumer(AsyncWebsocketConsumer):
         self.last_sent_seq = -1
         self.received_at: dict[int, float] = {}
         self.timeouts: dict[int, asyncio.TimerHandle] = {}
+        self.sending: set[asyncio.Future[None]] = set()
         self.allowance = float(RATE_BURST)
         self.allowance_at = time.monotonic()
         await self.accept()
@@ -172,39 +174,51 @@ class InkConsumer(AsyncWebsocketConsumer):
         if not self.strokes:
             await self.send_prediction(seq, {"candidates": [], "rejected": False})
             return
-        from recognition.tasks import LIVE_PREDICTION_EXPIRES_S, recognize_ink
+        from recognition.tasks import recognize_ink
 
         kwargs = {
             "reply_channel": self.channel_name,
             "seq": seq,
             "strokes": list(self.strokes),
             "charset": self.charset(),
+            "queued_at": time.time(),
         }
         timeout = settings.RECOGNIZER_TIMEOUT_S
         self.timeouts[seq] = asyncio.get_running_loop().call_later(
             timeout, lambda: asyncio.ensure_future(self.recognizer_timed_out(seq))
         )
-        try:
-            if settings.CELERY_TASK_ALWAYS_EAGER:
-                # Embedded mode: the task runs in-process.
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # Embedded mode: the task runs in-process.
+            try:
                 await sync_to_async(recognize_ink.apply, thread_sensitive=False)(kwargs=kwargs)
-            else:
-                # Off the event loop: publishing blocks, and retries while the broker is down.
-                # kwargsrepr: Celery would otherwise repr the whole drawing for its logs (a
-                # documented option that celery-types does not list).
-                await sync_to_async(recognize_ink.apply_async, thread_sensitive=False)(
-                    kwargs=kwargs,
-                    kwargsrepr=f"{{'seq': {seq}}}",  # type: ignore[call-arg]
-                    expires=LIVE_PREDICTION_EXPIRES_S,
-                    retry=False,
-                )
-        except Exception:
-            # The broker is unreachable: say so now rather than after the timeout.
-            logger.warning("could not queue a live prediction", exc_info=True)
-            self._settle(seq)
-            await self.send_error(
-                seq, "recognizer_unavailable", "The recogniser cannot be reached; keep drawing."
+            except Exception:
+                logger.warning("could not run a live prediction", exc_info=True)
+                await self._unavailable(seq)
+            return
+
+        def send() -> None:
+            # kwargsrepr: Celery would otherwise repr the whole drawing for its logs (a
+            # documented option that celery-types does not list).
+            recognize_ink.apply_async(
+                kwargs=kwargs,
+                kwargsrepr=f"{{'seq': {seq}}}",  # type: ignore[call-arg]
+                retry=False,
             )
+
+        publish_soon(send, on_error=lambda exc: self._not_queued(seq, exc))
+
+    def _not_queued(self, seq: int, exc: BaseException) -> None:
+        logger.warning("could not queue a live prediction", exc_info=exc)
+        sending = asyncio.ensure_future(self._unavailable(seq))
+        self.sending.add(sending)  # a reference until it is done
+        sending.add_done_callback(self.sending.discard)
+
+    async def _unavailable(self, seq: int) -> None:
+        # The broker is unreachable: say so now rather than after the timeout.
+        self._settle(seq)
+        await self.send_error(
+            seq, "recognizer_unavailable", "The recogniser cannot be reached; keep drawing."
+        )
 
     async def recognizer_timed_out(self, seq: int) -> None:
         self.timeouts.pop(seq, None)

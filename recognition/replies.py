@@ -1,44 +1,74 @@
 """Answers from Celery tasks straight to a websocket, through the channel layer.
 
-Each worker thread keeps an event loop of its own and runs a reply on it in place: no hop to
-another thread (which under load meant waiting for the GIL between two busy threads), and
-every reply reuses that loop's channel-layer connections instead of opening new ones. In
-embedded mode (eager tasks inside the web process) replies go through the server's own loop.
+With the Redis pub/sub layer (every deployment), a reply is one blocking PUBLISH on a plain
+redis-py connection, made with the layer's own serialisation, shard choice and group names:
+no event loop to run per reply, which cost a worker a third of a reply's time (measured in
+docs/benchmarks.md). Any other layer (the in-memory one of embedded mode, where tasks run
+eagerly inside the web process) gets the message through its own async API.
 """
 
-import asyncio
 import threading
-from collections.abc import Coroutine
 from typing import Any
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
+from channels_redis.utils import decode_hosts
 
-_thread_state = threading.local()
+
+class _Publisher:
+    """PUBLISH for one `RedisPubSubChannelLayer`, from synchronous code."""
+
+    def __init__(self, layer: RedisPubSubChannelLayer, timeout: float) -> None:
+        self.layer = layer
+        # Only its naming and sharding are used; it opens no connection of its own.
+        self.naming = RedisPubSubLoopLayer(*layer._args, **layer._kwargs, channel_layer=layer)
+        self.clients: dict[int, redis.Redis] = {}
+        self.hosts = decode_hosts(layer._kwargs.get("hosts"))
+        self.timeout = timeout
+
+    def _client(self, name: str) -> redis.Redis:
+        shard = self.naming._shards.index(self.naming._get_shard(name))
+        client = self.clients.get(shard)
+        if client is None:
+            host = dict(self.hosts[shard])
+            options = {"socket_timeout": self.timeout, "socket_connect_timeout": self.timeout}
+            if "address" in host:
+                pool = redis.ConnectionPool.from_url(host.pop("address"), **options, **host)
+            else:
+                pool = redis.ConnectionPool(**{**options, **host})
+            client = self.clients[shard] = redis.Redis(connection_pool=pool)
+        return client
+
+    def send(self, channel: str, message: dict[str, Any]) -> None:
+        self._client(channel).publish(channel, self.layer.serialize(message))
+
+    def group_send(self, group: str, message: dict[str, Any]) -> None:
+        name = self.naming._get_group_channel_name(group)
+        self._client(name).publish(name, self.layer.serialize(message))
 
 
-def _thread_loop() -> asyncio.AbstractEventLoop:
-    loop: asyncio.AbstractEventLoop | None = getattr(_thread_state, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _thread_state.loop = asyncio.new_event_loop()
-    return loop
+_publishers: dict[int, _Publisher] = {}
+_lock = threading.Lock()
+
+
+def _publisher_for(layer: RedisPubSubChannelLayer, timeout: float) -> _Publisher:
+    with _lock:
+        publisher = _publishers.get(id(layer))
+        if publisher is None or publisher.layer is not layer:
+            publisher = _publishers[id(layer)] = _Publisher(layer, timeout)
+        return publisher
 
 
 def _deliver(method: str, target: str, message: dict[str, Any], timeout: float) -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    send = getattr(layer, method)
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        async_to_sync(send)(target, message)
-        return
-    _thread_loop().run_until_complete(_within(timeout, send(target, message)))
-
-
-async def _within(timeout: float, sending: Coroutine[Any, Any, None]) -> None:
-    async with asyncio.timeout(timeout):
-        await sending
+    if isinstance(layer, RedisPubSubChannelLayer):
+        getattr(_publisher_for(layer, timeout), method)(target, message)
+    else:
+        async_to_sync(getattr(layer, method))(target, message)
 
 
 def send_to_channel(channel: str, message: dict[str, Any], timeout: float = 5.0) -> None:

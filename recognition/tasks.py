@@ -1,5 +1,6 @@
 """Celery tasks of the recognition app: live predictions on the `inference` queue."""
 
+import time
 from typing import Any
 
 from celery import shared_task
@@ -9,15 +10,30 @@ from recognition import services
 from recognition.engine.errors import RecognitionError
 from recognition.replies import send_to_channel
 
-# A live prediction is only useful while the student is still looking at that drawing.
+# A live prediction is only useful while the student is still looking at that drawing: one
+# queued longer ago (a backlog after a worker outage) is dropped unanswered. Checked here
+# rather than with Celery's `expires`, whose time-zone-aware parsing cost a worker more per
+# task than this whole check.
 LIVE_PREDICTION_EXPIRES_S = 10
 
 
 # Acknowledged on receipt: a live prediction lost with a worker is answered by the
 # consumer's timeout, and skipping the late ack saves a broker round trip per stroke.
 @shared_task(name="recognition.recognize_ink", ignore_result=True, acks_late=False)
-def recognize_ink(*, reply_channel: str, seq: int, strokes: list[Any], charset: str | None) -> None:
-    """Recognise the drawing as it stands after message `seq` and answer the socket."""
+def recognize_ink(
+    *,
+    reply_channel: str,
+    seq: int,
+    strokes: list[Any],
+    charset: str | None,
+    queued_at: float | None = None,
+) -> None:
+    """Recognise the drawing as it stands after message `seq` and answer the socket.
+
+    `queued_at` (Unix time) makes a prediction nobody waits for any more be skipped.
+    """
+    if queued_at is not None and time.time() - queued_at > LIVE_PREDICTION_EXPIRES_S:
+        return
     try:
         recognition = services.ink_recognize(strokes=strokes, charset=charset, source="live")
     except RecognitionError as exc:

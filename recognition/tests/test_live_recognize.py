@@ -151,6 +151,24 @@ async def test_it_says_recognizer_unavailable_when_no_worker_answers(headers, in
     await communicator.disconnect()
 
 
+async def test_an_unreachable_broker_is_reported_at_once(headers, settings, monkeypatch):
+    from kombu import Producer
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    settings.RECOGNIZER_TIMEOUT_S = 60  # the answer must not be the timeout's
+    monkeypatch.setattr(Producer, "publish", broker_down)
+    communicator, _ = await open_socket(headers)
+    await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0], [5, 40]]})
+    frame = await receive(communicator, timeout=5)
+    assert (frame["type"], frame["code"], frame["seq"]) == ("error", "recognizer_unavailable", 1)
+    await communicator.send_json_to({"type": "stroke", "seq": 2, "points": [[9, 0], [9, 40]]})
+    assert (await receive(communicator, timeout=5))["seq"] == 2  # drawing goes on
+    await communicator.disconnect()
+
+
 async def test_a_flood_of_messages_is_refused_and_the_socket_stays_open(headers, celery_worker):
     communicator, _ = await open_socket(headers)
     for seq in range(1, 201):
