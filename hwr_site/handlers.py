@@ -5,11 +5,10 @@ Django's own `ASGIHandler` runs a synchronous middleware's every method in a wor
 each of our middlewares (security, sessions, CSRF, auth, messages, ...) cost two thread hops
 a request, and the synchronous DRF views one more. Under load that chain cost more than the
 requests themselves (docs/benchmarks.md). Here Django builds the synchronous chain it builds
-under WSGI, and the chain and the view run in one thread hop (the request_started receivers
-and closing the response still take one hop each, as in Django's handler). Django gives every
-request a thread of its own, started and joined per request; here a request borrows one of a
-fixed set of threads (`HTTP_THREADS`) for its whole life instead, through asgiref's
-`ThreadSensitiveContext(executor=...)`, and waits while all are busy. Static files are
+under WSGI, and request_started, the chain, the view and closing a response already in memory
+run in one thread hop. Django starts a thread for every request; here the chain borrows one
+of a fixed set (`HTTP_THREADS`) through asgiref's `ThreadSensitiveContext(executor=...)` and
+waits while all are busy; reading the body and sending the response hold none. Static files are
 answered before the chain by ServeStatic's (async-only) middleware, configured from the
 settings as usual; settings.py gives them the headers SecurityMiddleware gives the rest.
 Everything else (reading the body, the request object, disconnects, streaming the response)
@@ -18,9 +17,9 @@ deployments use it); `runserver` and the WSGI entry point do not.
 """
 
 import asyncio
+import collections
 import contextlib
-import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
@@ -40,11 +39,13 @@ from servestatic.middleware import ServeStaticMiddleware
 class SyncChainASGIHandler(ASGIHandler):
     def __init__(self, threads: int | None = None) -> None:
         BaseHandler.__init__(self)
-        self.threads = threads or settings.HTTP_THREADS
-        # Per event loop (tests run several one after another); a loop's threads end with it.
-        self._idle: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, asyncio.Queue[ThreadPoolExecutor]
-        ] = weakref.WeakKeyDictionary()
+        # Threads start on first use; none is bound to an event loop. Borrowed and given
+        # back on the event loop's thread only (one loop at a time, as under any ASGI server).
+        self._idle = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"http-{n}")
+            for n in range(threads or settings.HTTP_THREADS)
+        ]
+        self._waiting: collections.deque[asyncio.Future[ThreadPoolExecutor]] = collections.deque()
         self.load_middleware(is_async=False)  # settings.MIDDLEWARE: all synchronous
         # As Django does for every middleware: an error becomes a logged 500 response.
         self.static_files = cast(
@@ -52,22 +53,32 @@ class SyncChainASGIHandler(ASGIHandler):
             convert_exception_to_response(ServeStaticMiddleware(self.get_response_in_thread)),
         )
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        idle = self._idle.get(loop := asyncio.get_running_loop())
-        if idle is None:
-            idle = self._idle[loop] = asyncio.Queue()
-            for n in range(self.threads):
-                idle.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"http-{n}"))
-        thread = await idle.get()
+    @contextlib.asynccontextmanager
+    async def _borrowed_thread(self) -> AsyncIterator[ThreadPoolExecutor]:
+        """One of the threads, for as long as the synchronous part of a request runs."""
+        if self._idle:
+            thread = self._idle.pop()
+        else:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            try:
+                thread = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._give_back(waiter.result())
+                raise
         try:
-            # Every thread-sensitive call of this request (signals, the chain, closing the
-            # response) runs on this one thread, as under Django's own handler.
-            async with ThreadSensitiveContext(executor=thread):
-                await self.handle(scope, receive, send)
+            yield thread
         finally:
-            idle.put_nowait(thread)
+            self._give_back(thread)
+
+    def _give_back(self, thread: ThreadPoolExecutor) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done() and not waiter.get_loop().is_closed():
+                waiter.set_result(thread)
+                return
+        self._idle.append(thread)
 
     async def handle(self, scope: Any, receive: Any, send: Any) -> None:
         """Django's `ASGIHandler.handle`, less its two extra thread hops a request.
@@ -85,6 +96,7 @@ class SyncChainASGIHandler(ASGIHandler):
         request, error_response = self.create_request(scope, body_file)
         if request is None:
             assert error_response is not None
+            await signals.request_started.asend(sender=self.__class__, scope=scope)
             body_file.close()
             await self.send_response(error_response, send)
             await sync_to_async(error_response.close)()
@@ -118,7 +130,10 @@ class SyncChainASGIHandler(ASGIHandler):
         try:
             response = cast(HttpResponseBase, tasks[1].result())
         except asyncio.CancelledError:
-            await signals.request_finished.asend(sender=self.__class__)
+            # The client went away. A chain already running closes what it makes (`respond`).
+            request.abandoned = True  # type: ignore[attr-defined]
+            if not getattr(request, "responding", False):
+                await signals.request_finished.asend(sender=self.__class__)
         else:
             if not response.closed:
                 await sync_to_async(response.close)()
@@ -126,16 +141,19 @@ class SyncChainASGIHandler(ASGIHandler):
 
     def respond(self, request: HttpRequest) -> HttpResponseBase:
         """The synchronous part of a request, in its thread: what WSGI would run."""
+        request.responding = True  # type: ignore[attr-defined]
         signals.request_started.send(sender=self.__class__, scope=request.scope)  # type: ignore[attr-defined]
         response = self.get_response(request)
-        if not response.streaming:
+        if not response.streaming or getattr(request, "abandoned", False):
             response._handler_class = self.__class__  # type: ignore[attr-defined]
             response.close()  # sends request_finished
         return response
 
     async def get_response_in_thread(self, request: HttpRequest) -> HttpResponseBase:
-        # thread_sensitive: the request's own thread, as Django gives every sync view.
-        return await sync_to_async(self.respond, thread_sensitive=True)(request)
+        # Every thread-sensitive call the chain makes runs on this one thread, as under
+        # Django's own handler. Reading the body and sending the response hold no thread.
+        async with self._borrowed_thread() as thread, ThreadSensitiveContext(executor=thread):
+            return await sync_to_async(self.respond, thread_sensitive=True)(request)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         return await self.static_files(request)

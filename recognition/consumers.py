@@ -101,6 +101,8 @@ class InkConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for handle in getattr(self, "timeouts", {}).values():
             handle.cancel()
+        for sending in getattr(self, "sending", set()):
+            sending.cancel()
 
     # Receiving
 
@@ -196,7 +198,11 @@ class InkConsumer(AsyncWebsocketConsumer):
                 await self._unavailable(seq)
             return
 
+        queued_at = kwargs["queued_at"]
+
         def send() -> None:
+            if time.time() - queued_at > timeout:
+                return  # waited behind a stuck broker: the client was told at the timeout
             # kwargsrepr: Celery would otherwise repr the whole drawing for its logs (a
             # documented option that celery-types does not list).
             recognize_ink.apply_async(
@@ -215,6 +221,8 @@ class InkConsumer(AsyncWebsocketConsumer):
 
     async def _unavailable(self, seq: int) -> None:
         # The broker is unreachable: say so now rather than after the timeout.
+        if seq not in self.timeouts:
+            return  # answered, or the timeout already said so
         self._settle(seq)
         await self.send_error(
             seq, "recognizer_unavailable", "The recogniser cannot be reached; keep drawing."

@@ -4,7 +4,8 @@ With the Redis pub/sub layer (every deployment), a reply is one blocking PUBLISH
 redis-py connection, made with the layer's own serialisation, shard choice and group names:
 no event loop to run per reply, which cost a worker a third of a reply's time (measured in
 docs/benchmarks.md). Any other layer (the in-memory one of embedded mode, where tasks run
-eagerly inside the web process) gets the message through its own async API.
+eagerly inside the web process, or Redis behind Sentinel) gets the message through its own
+async API.
 """
 
 import threading
@@ -49,23 +50,28 @@ class _Publisher:
         self._client(name).publish(name, self.layer.serialize(message))
 
 
-_publishers: dict[int, _Publisher] = {}
+_publishers: dict[tuple[int, float], _Publisher] = {}
 _lock = threading.Lock()
 
 
 def _publisher_for(layer: RedisPubSubChannelLayer, timeout: float) -> _Publisher:
     with _lock:
-        publisher = _publishers.get(id(layer))
+        publisher = _publishers.get((id(layer), timeout))
         if publisher is None or publisher.layer is not layer:
-            publisher = _publishers[id(layer)] = _Publisher(layer, timeout)
+            publisher = _publishers[id(layer), timeout] = _Publisher(layer, timeout)
         return publisher
+
+
+def _plain_hosts(layer: RedisPubSubChannelLayer) -> bool:
+    """Hosts given as addresses or connection options (not Sentinel, which stays async)."""
+    return not any("master_name" in host for host in decode_hosts(layer._kwargs.get("hosts")))
 
 
 def _deliver(method: str, target: str, message: dict[str, Any], timeout: float) -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    if isinstance(layer, RedisPubSubChannelLayer):
+    if isinstance(layer, RedisPubSubChannelLayer) and _plain_hosts(layer):
         getattr(_publisher_for(layer, timeout), method)(target, message)
     else:
         async_to_sync(getattr(layer, method))(target, message)

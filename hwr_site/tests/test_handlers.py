@@ -3,7 +3,7 @@ part of a request, in what order, and how many requests run at once."""
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -73,15 +73,25 @@ def _routes_and_receivers() -> Iterator[None]:
     signals.request_finished.disconnect(finished)
 
 
-async def get(app: SyncChainASGIHandler, route: str) -> bytes:
+async def get(app: SyncChainASGIHandler, route: str, body: bytes | None = b"") -> bytes:
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
         "scheme": "http", "path": f"/{route}", "raw_path": f"/{route}".encode(),
         "query_string": b"", "root_path": "", "headers": [(b"host", b"testserver")],
         "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
     }  # fmt: skip
-    talk = ApplicationCommunicator(app, scope)
-    await talk.send_input({"type": "http.request", "body": b"", "more_body": False})
+
+    async def recorded(scope: Any, receive: Any, send: Any) -> None:
+        async def sending(message: Mapping[str, Any]) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                _record("sent")  # by the application, before anything it does afterwards
+
+        await app(scope, receive, sending)
+
+    talk = ApplicationCommunicator(recorded, scope)
+    if body is not None:
+        await talk.send_input({"type": "http.request", "body": body, "more_body": False})
     start = await talk.receive_output(10)
     assert start["type"] == "http.response.start" and start["status"] == 200, start
     body = b""
@@ -90,7 +100,6 @@ async def get(app: SyncChainASGIHandler, route: str) -> bytes:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    _record("sent")
     await talk.wait(10)
     return body
 
@@ -123,3 +132,18 @@ async def test_requests_beyond_the_pool_wait_for_a_free_thread():
     assert inside["most"] == 2
     view_threads = {thread for what, thread in events if what == "view"}
     assert len(view_threads) == 2 and all(name.startswith("http-") for name in view_threads)
+
+
+async def test_a_request_still_sending_its_body_holds_no_thread():
+    app = SyncChainASGIHandler(threads=1)
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/plain", "raw_path": b"/plain", "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50001), "server": ("testserver", 80),
+    }  # fmt: skip
+    slow = ApplicationCommunicator(app, scope)
+    await slow.send_input({"type": "http.request", "body": b"part", "more_body": True})
+    assert await get(app, "plain") == b"plain"  # served while the upload goes on
+    await slow.send_input({"type": "http.request", "body": b" rest", "more_body": False})
+    assert (await slow.receive_output(10))["status"] == 200
