@@ -46,7 +46,7 @@ migrate: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)/
 
 run: demo
 	@export DEBUG=$${DEBUG:-true}; \
