@@ -139,6 +139,22 @@ def inference_paused(celery_worker: None) -> Iterator[None]:
         app.control.add_consumer("inference", reply=True)
 
 
+@pytest.fixture
+def broker_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every task this process publishes meets a broker that refuses connections (nothing
+    listens on port 1): the live publisher and Celery's own producers alike."""
+    from hwr_site.celery import app
+    from recognition.consumers import live_tasks
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # Celery's connection and producer pools, made anew for that URL.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    live_tasks.cache_clear()
+    yield
+    live_tasks.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
     """The real ASGI server (uvicorn: HTTP and websockets) on the test database.

@@ -6,6 +6,7 @@ to this consumer's channel; answers older than one already sent are dropped.
 """
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -18,9 +19,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from prometheus_client import Counter, Histogram
 
+from hwr_site import queues
 from recognition.engine.errors import RecognitionError
 from recognition.engine.ink import MAX_POINTS, MAX_STROKES, parse_ink
-from recognition.publishing import publish_soon
+from recognition.publishing import TaskPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,15 @@ LIVE_LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2),
 )
 LIVE_ERRORS = Counter("inkwell_live_errors_total", "Error frames sent on sockets", ["code"])
+
+
+@functools.cache
+def live_tasks() -> TaskPublisher:
+    """This process's publisher of `recognize_ink` tasks."""
+    from hwr_site.celery import app
+    from recognition.tasks import recognize_ink
+
+    return TaskPublisher(app, recognize_ink.name, queues.INFERENCE)
 
 
 class MessageError(Exception):
@@ -79,6 +90,7 @@ class InkConsumer(AsyncWebsocketConsumer):
         self.sending: set[asyncio.Future[None]] = set()
         self.allowance = float(RATE_BURST)
         self.allowance_at = time.monotonic()
+        self.model_version: str | None = None  # of the last prediction sent on this socket
         await self.accept()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -198,20 +210,13 @@ class InkConsumer(AsyncWebsocketConsumer):
                 await self._unavailable(seq)
             return
 
-        queued_at = kwargs["queued_at"]
-
-        def send() -> None:
-            if time.time() - queued_at > timeout:
-                return  # waited behind a stuck broker: the client was told at the timeout
-            # kwargsrepr: Celery would otherwise repr the whole drawing for its logs (a
-            # documented option that celery-types does not list).
-            recognize_ink.apply_async(
-                kwargs=kwargs,
-                kwargsrepr=f"{{'seq': {seq}}}",  # type: ignore[call-arg]
-                retry=False,
-            )
-
-        publish_soon(send, on_error=lambda exc: self._not_queued(seq, exc))
+        # kwargsrepr: Celery's logs would otherwise repr the whole drawing.
+        live_tasks().send_soon(
+            kwargs,
+            kwargsrepr=f"{{'seq': {seq}}}",
+            within_s=timeout,  # later, the client was already told at the timeout
+            on_error=lambda exc: self._not_queued(seq, exc),
+        )
 
     def _not_queued(self, seq: int, exc: BaseException) -> None:
         logger.warning("could not queue a live prediction", exc_info=exc)
@@ -265,10 +270,16 @@ class InkConsumer(AsyncWebsocketConsumer):
         if seq <= self.last_sent_seq:
             return  # a newer drawing was already answered: never send an older one after it
         self.last_sent_seq = seq
-        if "model_version" not in body:
-            from recognition.selectors import active_model_version
+        if "model_version" in body:
+            self.model_version = body["model_version"]
+        else:
+            # An empty drawing, answered here: no model saw it. Name the one that answered
+            # this socket last, without a thread hop per "clear".
+            if self.model_version is None:
+                from recognition.selectors import active_model_version
 
-            body["model_version"] = await database_sync_to_async(active_model_version)()
+                self.model_version = await database_sync_to_async(active_model_version)()
+            body["model_version"] = self.model_version
         await self.send_json({"type": "prediction", "seq": seq, **body})
 
     async def send_error(self, seq: int | None, code: str, message: str) -> None:

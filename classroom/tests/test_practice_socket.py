@@ -198,16 +198,9 @@ async def test_a_bad_submit_field_is_refused_and_stores_nothing(
 
 
 async def test_with_the_broker_down_drawing_goes_on_and_a_submit_is_still_stored(
-    client, student, exercise, monkeypatch
+    client, student, exercise, broker_down
 ):
-    from kombu import Producer
-    from kombu.exceptions import OperationalError
-
-    def broker_down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
-
     headers = await login(client, student)
-    monkeypatch.setattr(Producer, "publish", broker_down)
     communicator, _ = await open_socket(headers, path_of(exercise))
     await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0], [5, 40]]})
     error = await next_of_type(communicator, "error", timeout=10)
