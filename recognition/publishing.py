@@ -2,7 +2,7 @@
 
 A stroke becomes one `recognize_ink` task on the `inference` queue. Celery's `apply_async`
 cost about a millisecond of CPU a call (configuration lookups, a new Redis client per
-message, kombu's producer machinery: docs/benchmarks.md), a third of the web process's
+message, kombu's producer machinery: docs/benchmarks.md), 35 to 40% of the web process's
 work per stroke. So with a Redis broker the message is built here, in Celery's task
 protocol 2 as kombu's Redis transport stores it (the same JSON a worker gets from
 `apply_async`; `test_publishing` compares the two field by field), and pushed with one
@@ -36,6 +36,7 @@ from celery import Celery
 logger = logging.getLogger(__name__)
 
 OnError = Callable[[BaseException], None]
+CLIENT_NAME = "inkwell-live-tasks"
 
 
 def _task_message(
@@ -75,7 +76,7 @@ def _task_message(
             },
             "properties": {
                 "correlation_id": task_id,
-                "reply_to": None,
+                "reply_to": "",  # as Celery's as_task_v2 sends it when there is none
                 "delivery_mode": 2,
                 "delivery_info": {"exchange": "", "routing_key": queue_name},
                 "priority": 0,
@@ -99,11 +100,13 @@ class TaskPublisher:
     Redis broker of `app` (the only broker these settings configure besides eager mode)."""
 
     def __init__(self, app: Celery, name: str, queue_name: str) -> None:
-        url = str(app.conf.broker_url or "")
+        url = str(app.conf.broker_write_url or app.conf.broker_url or "")
         if url.split("://", 1)[0] not in ("redis", "rediss"):
             raise ValueError(f"live tasks need a Redis broker, not {url.split('://', 1)[0]!r}")
         if (app.conf.broker_transport_options or {}).get("global_keyprefix"):
             raise ValueError("live tasks do not support the broker's global_keyprefix")
+        if app.conf.broker_use_ssl:
+            raise ValueError("live tasks take TLS settings from a rediss:// URL only")
         self.broker_url = url
         self.name = name
         self.queue_name = queue_name
@@ -131,10 +134,10 @@ class TaskPublisher:
     # -- the publishing thread -------------------------------------------------------
 
     def _ensure_thread(self) -> None:
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
             return
         with self._start_lock:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="task-publisher", daemon=True
                 )
@@ -150,8 +153,11 @@ class TaskPublisher:
                     break
             now = time.monotonic()
             due = [item for item in batch if item.deadline > now]
-            if due:
-                self._push(due)
+            try:
+                if due:
+                    self._push(due)
+            except Exception:  # a bug here must not stop every later stroke
+                logger.exception("the live task publisher failed")
 
     def _push(self, items: list[_Item]) -> None:
         try:
@@ -159,7 +165,10 @@ class TaskPublisher:
                 # A stuck push holds every stroke behind it; by the time this gives up,
                 # the consumer's own timeout has told the client.
                 self._client = redis.Redis.from_url(
-                    self.broker_url, socket_timeout=2, socket_connect_timeout=2
+                    self.broker_url,
+                    socket_timeout=2,
+                    socket_connect_timeout=2,
+                    client_name=CLIENT_NAME,  # names it in CLIENT LIST
                 )
             # One LPUSH of several values keeps their order for the worker's BRPOP.
             self._client.lpush(self.queue_name, *(item.message for item in items))

@@ -83,6 +83,26 @@ async def test_undo_and_clear_update_the_prediction(headers, celery_worker):
     await communicator.disconnect()
 
 
+async def test_an_empty_drawing_names_the_model_version_answering_the_socket(
+    headers, celery_worker
+):
+    from channels.db import database_sync_to_async
+
+    from recognition.selectors import active_model_version
+
+    communicator, _ = await open_socket(headers)
+    await communicator.send_json_to({"type": "clear", "seq": 1})
+    first = await next_of_type(communicator, "prediction")
+    assert first["model_version"] == await database_sync_to_async(active_model_version)()
+    await communicator.send_json_to({"type": "stroke", "seq": 2, "points": [[0, 0], [0, 50]]})
+    drawn = await next_of_type(communicator, "prediction")
+    await communicator.send_json_to({"type": "clear", "seq": 3})
+    cleared = await next_of_type(communicator, "prediction")
+    assert (cleared["seq"], cleared["candidates"]) == (3, [])
+    assert cleared["model_version"] == drawn["model_version"]
+    await communicator.disconnect()
+
+
 BAD_MESSAGES = [
     ("not json", "bad_json"),
     ("[1, 2]", "bad_message"),

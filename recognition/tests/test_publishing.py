@@ -15,7 +15,7 @@ import redis
 from celery import Celery
 
 from hwr_site.celery import app
-from recognition.publishing import TaskPublisher
+from recognition.publishing import CLIENT_NAME, TaskPublisher
 from recognition.tasks import recognize_ink
 
 KWARGS = {
@@ -31,7 +31,8 @@ KWARGS = {
 def queue_name(redis_url):
     name = f"publishing-test-{uuid.uuid4().hex[:8]}"
     yield name
-    redis.Redis.from_url(redis_url).delete(name)
+    # apply_async also leaves kombu's record of the queue's binding.
+    redis.Redis.from_url(redis_url).delete(name, f"_kombu.binding.{name}")
 
 
 def _received(redis_url: str, queue_name: str, count: int) -> list[dict]:
@@ -95,12 +96,28 @@ async def test_tasks_reach_the_queue_in_the_order_they_were_handed_over(redis_ur
 
 async def test_a_task_that_could_not_leave_in_time_is_not_sent(redis_url, queue_name):
     publisher = TaskPublisher(app, recognize_ink.name, queue_name)
-    _send(publisher, {**KWARGS, "seq": 1}, within_s=0)  # its deadline has passed on arrival
-    _send(publisher, {**KWARGS, "seq": 2})
+    late = _send(publisher, {**KWARGS, "seq": 1}, within_s=0)  # its deadline passed on arrival
+    on_time = _send(publisher, {**KWARGS, "seq": 2})
     messages = await asyncio.to_thread(_received, redis_url, queue_name, 1)
     await asyncio.sleep(0.2)
     messages += await asyncio.to_thread(_received, redis_url, queue_name, 0)
     assert [m["body"][1]["seq"] for m in messages] == [2]
+    assert late == on_time == []  # skipped is not failed: the consumer's timeout answers it
+
+
+async def test_tasks_still_leave_after_the_broker_dropped_the_connection(redis_url, queue_name):
+    publisher = TaskPublisher(app, recognize_ink.name, queue_name)
+    errors = _send(publisher, {**KWARGS, "seq": 1})
+    assert len(await asyncio.to_thread(_received, redis_url, queue_name, 1)) == 1
+    client = redis.Redis.from_url(redis_url)
+    mine = [c for c in cast(list[dict], client.client_list()) if c.get("name") == CLIENT_NAME]
+    assert mine, "the publisher's connection names itself"
+    for connection in mine:
+        client.client_kill_filter(_id=connection["id"])
+    errors += _send(publisher, {**KWARGS, "seq": 2})
+    messages = await asyncio.to_thread(_received, redis_url, queue_name, 1)
+    assert [m["body"][1]["seq"] for m in messages] == [2]
+    assert errors == []
 
 
 async def test_an_unreachable_broker_is_reported_on_the_callers_loop():
@@ -110,12 +127,12 @@ async def test_an_unreachable_broker_is_reported_on_the_callers_loop():
     reported: asyncio.Future = loop.create_future()
 
     def on_error(exc: BaseException) -> None:
-        assert asyncio.get_running_loop() is loop
-        reported.set_result(exc)
+        reported.set_result((exc, asyncio.get_running_loop()))
 
     publisher.send_soon(KWARGS, kwargsrepr="{}", within_s=5, on_error=on_error)
-    error = await asyncio.wait_for(reported, 10)
+    error, called_on = await asyncio.wait_for(reported, 10)
     assert isinstance(error, redis.ConnectionError)
+    assert called_on is loop
 
 
 def test_a_broker_other_than_redis_is_refused():
