@@ -60,7 +60,7 @@ def main() -> None:
     import redis
 
     from hwr_site import queues
-    from recognition.publishing import _task_message
+    from recognition.publishing import task_message
     from recognition.tasks import recognize_ink
 
     client = redis.Redis.from_url(redis_url)
@@ -70,7 +70,7 @@ def main() -> None:
               "charset": None, "queued_at": time.time()}  # fmt: skip
 
     def message() -> bytes:
-        return _task_message(name=recognize_ink.name, queue_name=queues.INFERENCE,
+        return task_message(name=recognize_ink.name, queue_name=queues.INFERENCE,
                              kwargs=kwargs, kwargsrepr="{'seq': 1}", origin="bench")  # fmt: skip
 
     results = {

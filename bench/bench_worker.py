@@ -82,14 +82,14 @@ def main() -> None:
     import redis
 
     from hwr_site import queues
-    from recognition.publishing import _task_message
+    from recognition.publishing import task_message
     from recognition.tasks import recognize_ink
 
     client = redis.Redis.from_url(env["REDIS_URL"])
     client.flushdb()
 
     def message(name: str, kwargs: dict) -> bytes:
-        return _task_message(name=name, queue_name=queues.INFERENCE, kwargs=kwargs,
+        return task_message(name=name, queue_name=queues.INFERENCE, kwargs=kwargs,
                              kwargsrepr="{}", origin="bench")  # fmt: skip
 
     live = [

@@ -39,7 +39,7 @@ OnError = Callable[[BaseException], None]
 CLIENT_NAME = "inkwell-live-tasks"
 
 
-def _task_message(
+def task_message(
     *, name: str, queue_name: str, kwargs: dict[str, Any], kwargsrepr: str, origin: str
 ) -> bytes:
     """A task message as kombu's Redis transport stores it: the envelope around the
@@ -113,14 +113,13 @@ class TaskPublisher:
         self.origin = f"gen{os.getpid()}@{socket.gethostname()}"
         self._items: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._client: redis.Redis | None = None
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        threading.Thread(target=self._run, name="task-publisher", daemon=True).start()
 
     def send_soon(
         self, kwargs: dict[str, Any], *, kwargsrepr: str, within_s: float, on_error: OnError
     ) -> None:
         """Queue the task; skip it if it could not leave within `within_s` seconds."""
-        message = _task_message(
+        message = task_message(
             name=self.name,
             queue_name=self.queue_name,
             kwargs=kwargs,
@@ -128,20 +127,9 @@ class TaskPublisher:
             origin=self.origin,
         )
         loop = asyncio.get_running_loop()
-        self._ensure_thread()
         self._items.put(_Item(message, time.monotonic() + within_s, on_error, loop))
 
     # -- the publishing thread -------------------------------------------------------
-
-    def _ensure_thread(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        with self._start_lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="task-publisher", daemon=True
-                )
-                self._thread.start()
 
     def _run(self) -> None:
         while True:
@@ -153,11 +141,8 @@ class TaskPublisher:
                     break
             now = time.monotonic()
             due = [item for item in batch if item.deadline > now]
-            try:
-                if due:
-                    self._push(due)
-            except Exception:  # a bug here must not stop every later stroke
-                logger.exception("the live task publisher failed")
+            if due:
+                self._push(due)  # reports every failure; the thread goes on
 
     def _push(self, items: list[_Item]) -> None:
         try:
