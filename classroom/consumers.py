@@ -40,8 +40,19 @@ class PracticeConsumer(InkConsumer):
         self.student = user
         self.drawing_started: float | None = None
         self.submits: dict[int, asyncio.TimerHandle] = {}
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            await self.recognize_pending()
         await self.advance(avoid=None)
         return True
+
+    async def recognize_pending(self) -> None:
+        """Embedded mode has no worker start or beat to catch up on attempts whose
+        recognition failed: do it for this student when they come back to practise."""
+        from classroom.tasks import recognize_pending_attempts
+
+        await database_sync_to_async(recognize_pending_attempts.apply)(
+            kwargs={"min_age_s": 0, "student_id": self.student.pk}
+        )
 
     def charset(self) -> str | None:
         return selectors.practice_charset(exercise=self.exercise)

@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(
+    bind=True,
     name="classroom.recognize_attempt",
     acks_late=True,
     # A stored attempt is retried until it is recognised (the recogniser or database may be
@@ -29,10 +30,18 @@ logger = logging.getLogger(__name__)
     ignore_result=True,
 )
 def recognize_attempt(
-    *, attempt_id: int, reply_channel: str | None = None, seq: int | None = None
+    self: Any, *, attempt_id: int, reply_channel: str | None = None, seq: int | None = None
 ) -> None:
     """Recognise a stored attempt, then tell the student's socket (if it is still open)."""
-    attempt = services.attempt_recognize(attempt_id=attempt_id)
+    try:
+        attempt = services.attempt_recognize(attempt_id=attempt_id)
+    except Exception:
+        if not self.request.is_eager:
+            raise  # retried from the broker, with backoff
+        # In-process (embedded mode) Celery would retry at once, inside this call, without
+        # end. The attempt stays pending instead; the next sweep recognises it.
+        logger.exception("attempt %s stays pending: recognition failed", attempt_id)
+        return
     if reply_channel:
         send_to_channel(
             reply_channel, {"type": "attempt.recognized", "seq": seq, **result_of(attempt)}
@@ -75,17 +84,19 @@ PENDING_SWEEP_AGE = timedelta(minutes=2)
 
 
 @shared_task(name="classroom.recognize_pending_attempts", ignore_result=True)
-def recognize_pending_attempts(min_age_s: float = PENDING_SWEEP_AGE.total_seconds()) -> int:
+def recognize_pending_attempts(
+    min_age_s: float = PENDING_SWEEP_AGE.total_seconds(), student_id: int | None = None
+) -> int:
     """Queue the attempts still waiting for recognition: the ones whose task was never
     published (broker down at submit) or was lost with a killed worker (the broker keeps no
     copy of a delivered task, docs/decisions/008). Runs every few minutes (beat) and, for all
-    pending attempts whatever their age, when a worker starts."""
+    pending attempts whatever their age, when a worker starts. In embedded mode, where
+    there is neither, a student's practice socket runs it for their attempts when it opens."""
     cutoff = timezone.now() - timedelta(seconds=min_age_s)
-    pending = list(
-        Attempt.objects.filter(status=Attempt.Status.PENDING, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
-    )
+    attempts = Attempt.objects.filter(status=Attempt.Status.PENDING, created_at__lt=cutoff)
+    if student_id is not None:
+        attempts = attempts.filter(student_id=student_id)
+    pending = list(attempts.values_list("pk", flat=True))
     for attempt_id in pending:
         recognize_attempt.apply_async(kwargs={"attempt_id": attempt_id})
     return len(pending)
