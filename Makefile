@@ -5,6 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# uvicorn drops a websocket frame over this; the consumers answer frames over 256 KiB
+# (MAX_FRAME_BYTES) with an error frame and keep the socket, so this stays well above it.
+WS_MAX_SIZE ?= 1048576
 
 # The test suite runs against the real services (CONTRACTS: PostgreSQL, Redis, a Celery worker).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell
@@ -55,7 +58,7 @@ run: demo
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	fi; \
 	echo "Inkwell is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"; \
-	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws-max-size 262144
+	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws-max-size $(WS_MAX_SIZE)
 
 worker: install
 	$(BIN)/celery -A hwr_site worker -B -Q default,inference,training --loglevel=INFO
