@@ -1,9 +1,14 @@
 """The free-drawing socket `/ws/recognize/` through the real stack: the ASGI application
 with its origin and session checks, the Redis channel layer and a real Celery worker."""
 
+import base64
 import json
+import time
+from typing import cast
 
 import pytest
+import redis
+from asgiref.sync import sync_to_async
 
 from recognition.tests.samples import unipen_test_samples
 from recognition.tests.sockets import ORIGIN, next_of_type, open_socket, receive, session_headers
@@ -68,6 +73,39 @@ async def test_predictions_come_in_order_and_never_older_after_newer(headers, ce
     while not seqs or seqs[-1] != last:
         seqs.append((await next_of_type(communicator, "prediction"))["seq"])
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    await communicator.disconnect()
+
+
+def take_queued_live_tasks(count: int) -> list[dict]:
+    """Take `count` live predictions off the broker's inference queue, oldest first, as the
+    kwargs a worker would run them with."""
+    from hwr_site.celery import app
+
+    broker = redis.Redis.from_url(app.conf.broker_url)
+    deadline = time.monotonic() + 5
+    while cast(int, broker.llen("inference")) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    taken = [cast(bytes | None, broker.rpop("inference")) for _ in range(count)]
+    assert all(taken), "the live tasks were not queued"
+    bodies = [json.loads(base64.b64decode(json.loads(raw or b"")["body"])) for raw in taken]
+    return [kwargs for _args, kwargs, _embed in bodies]
+
+
+async def test_an_older_answer_after_a_newer_one_is_dropped(headers, inference_paused):
+    from recognition.tasks import recognize_ink
+
+    strokes = unipen_test_samples(labels="4", per_label=1)[0]["strokes"]
+    assert len(strokes) >= 2
+    communicator, _ = await open_socket(headers)
+    for seq, stroke in enumerate(strokes[:2], start=1):
+        await communicator.send_json_to({"type": "stroke", "seq": seq, "points": stroke})
+    first, second = await sync_to_async(take_queued_live_tasks)(2)
+    assert (first["seq"], second["seq"]) == (1, 2)
+    # The worker's real task answers the socket, newest drawing first.
+    await sync_to_async(recognize_ink.apply)(kwargs=second)
+    assert (await next_of_type(communicator, "prediction"))["seq"] == 2
+    await sync_to_async(recognize_ink.apply)(kwargs=first)
+    assert await communicator.receive_nothing(timeout=1)  # neither the old answer nor a timeout
     await communicator.disconnect()
 
 
@@ -161,8 +199,10 @@ async def test_too_many_strokes_are_refused(headers, celery_worker, settings):
 
 async def test_it_says_recognizer_unavailable_when_no_worker_answers(headers, inference_paused):
     communicator, _ = await open_socket(headers)
+    sent = time.monotonic()
     await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0], [5, 40]]})
     frame = await receive(communicator, timeout=6)
+    assert 1.9 < time.monotonic() - sent < 4  # RECOGNIZER_TIMEOUT_S, 2 s
     assert frame["type"] == "error"
     assert frame["code"] == "recognizer_unavailable"
     assert frame["seq"] == 1
