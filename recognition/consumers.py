@@ -71,6 +71,7 @@ class InkConsumer(AsyncWebsocketConsumer):
     """Base of the drawing sockets: the drawing, its messages, and live predictions."""
 
     message_types: frozenset[str] = frozenset({"stroke", "undo", "clear"})
+    admitted = False  # a refused socket is closing: what its client still sends is ignored
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -91,6 +92,7 @@ class InkConsumer(AsyncWebsocketConsumer):
         self.allowance = float(RATE_BURST)
         self.allowance_at = time.monotonic()
         self.model_version: str | None = None  # of the last prediction sent on this socket
+        self.admitted = True
         await self.accept()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -119,6 +121,8 @@ class InkConsumer(AsyncWebsocketConsumer):
     # Receiving
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.admitted:
+            return
         seq: int | None = None
         try:
             content = self._decode(text_data, bytes_data)

@@ -1,4 +1,5 @@
-"""Who gets what on the dashboards: every new page, action, API endpoint and socket.
+"""Who gets what on the dashboards and the student's API: every page, action, API
+endpoint and socket added with them (and the free-drawing socket).
 
 Same rule as the rest of the app: anonymous visitors go to log in (302; 401/403 on the
 API); what a visitor may not see is a 404; a visible thing they may not use is a 403.
@@ -77,6 +78,10 @@ def _attempt(name: str) -> Url:
     return lambda w: reverse(name, kwargs={"pk": w.attempt.pk})
 
 
+def _named(name: str) -> Url:
+    return lambda w: reverse(name)
+
+
 def _student_page(w: World) -> str:
     member = w.users["member"]
     assert member is not None
@@ -114,6 +119,13 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
         _attempt("api-attempt-verdict"),
         codes(403, 403, 404, 200, 404, 403),
     ),
+]
+# The student's own API: anyone logged in may ask, and each sees only their own (the
+# attempt below is the member's, so it is a 404 for everyone else, teachers included).
+MATRIX += [
+    ("api-my-attempts", "get", _named("api-my-attempts"), codes(403, 200, 200, 200, 200, 200)),
+    ("api-my-attempt", "get", _attempt("api-my-attempt"), codes(403, 200, 404, 404, 404, 404)),
+    ("api-my-exercises", "get", _named("api-my-exercises"), codes(403, 200, 200, 200, 200, 200)),
 ]
 POST_DATA = {
     "attempt_verdict": {"verdict": "correct"},
@@ -211,6 +223,43 @@ async def test_only_the_classs_teacher_may_watch_it_live(
             "type": "websocket.close",
             "code": close_code,
         }
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("actor", ["member", "outsider", "teacher", "other_teacher", "staff"])
+def test_the_student_api_lists_only_the_visitors_own(
+    world: World, client_as: Callable[[User | None], Client], actor: str
+) -> None:
+    client = client_as(world.users[actor])
+    attempts = [row["id"] for row in client.get(reverse("api-my-attempts")).json()["results"]]
+    exercises = [row["id"] for row in client.get(reverse("api-my-exercises")).json()]
+    if actor == "member":
+        assert attempts == [world.attempt.pk]
+        assert exercises == [world.attempt.exercise_id]
+    else:
+        assert attempts == [] and world.attempt.exercise_id not in exercises
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("actor", "close_code"),
+    [("anonymous", 4401), ("member", None), ("outsider", None), ("teacher", None),
+     ("other_teacher", None), ("staff", None)],
+)  # fmt: skip
+async def test_anyone_logged_in_may_draw_freely(client, actor: str, close_code: int | None) -> None:
+    world = await database_sync_to_async(make_world)()
+    user = world.users[actor]
+    headers = (
+        [ORIGIN] if user is None else await database_sync_to_async(session_headers)(client, user)
+    )
+    communicator, connected = await open_socket(headers, "/ws/recognize/")
+    assert connected
+    await communicator.send_json_to({"type": "clear", "seq": 1})
+    output = await communicator.receive_output(timeout=5)
+    if close_code is None:
+        assert output["type"] == "websocket.send" and '"prediction"' in output["text"]
+    else:
+        assert output == {"type": "websocket.close", "code": close_code}
     await communicator.disconnect()
 
 

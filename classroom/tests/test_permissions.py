@@ -118,6 +118,7 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
         codes(302, 403, 404, 302, 404, 403),
     ),
     ("practice", "get", _practice_url, codes(302, 200, 404, 403, 404, 403)),
+    ("draw", "get", _named("draw"), codes(302, 200, 200, 200, 200, 200)),
     ("admin", "get", lambda w: reverse("admin:index"), codes(302, 302, 302, 302, 302, 200)),
 ]
 
