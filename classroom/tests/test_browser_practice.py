@@ -103,3 +103,119 @@ def test_free_drawing_shows_live_candidates(
         assert page.locator("#btn-submit").count() == 0 or not page.is_visible("#btn-submit")
     finally:
         context.close()
+
+
+# Share of a canvas row's device pixels painted over the background, at a CSS y; and all
+# such pixels. The background is read at the left edge, midway between x-height and baseline.
+CANVAS_PIXELS = """() => {
+  const canvas = document.querySelector('#ink-canvas');
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const dpr = canvas.width / canvas.getBoundingClientRect().width;
+  const g = window.inkCanvas.guides();
+  const at = (x, y) => (y * canvas.width + x) * 4;
+  const bg = at(1, Math.round(((g.x + g.baseline) / 2) * dpr));
+  const painted = (i) => [0, 1, 2].some((c) => Math.abs(data[i + c] - data[bg + c]) > 8);
+  const row = (css) => {
+    const y = Math.round(css * dpr);
+    let n = 0;
+    for (let x = 0; x < canvas.width; x++) if (painted(at(x, y))) n++;
+    return n / canvas.width;
+  };
+  let all = 0;
+  for (let i = 0; i < data.length; i += 4) if (painted(i)) all++;
+  return {dpr, baseline: row(g.baseline), x: row(g.x), cap: row(g.cap),
+          between: row((g.x + g.baseline) / 2), all};
+}"""
+
+
+def test_the_canvas_has_guide_lines_a_faded_model_and_is_crisp_on_high_dpi(
+    asgi_server, browser, client, student, classroom
+):
+    traced, plain = (
+        ExerciseFactory.create(classroom=classroom, characters="3", show_tracing=tracing)
+        for tracing in (True, False)
+    )
+    client.force_login(student)
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, device_scale_factor=2)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "domain": "127.0.0.1", "path": "/"}])  # fmt: skip
+    page = context.new_page()
+    try:
+        pixels = {}
+        for name, exercise in (("traced", traced), ("plain", plain)):
+            page.goto(f"{asgi_server}/practice/{exercise.pk}/")
+            page.wait_for_selector("#ws-status[data-state=open]", timeout=10_000)
+            pixels[name] = page.evaluate(CANVAS_PIXELS)
+    finally:
+        context.close()
+    plain_px, traced_px = pixels["plain"], pixels["traced"]
+    assert plain_px["dpr"] == 2  # the backing store has a device pixel per pixel
+    # Baseline and cap line are solid, the x-height line dashed; nothing between them.
+    assert plain_px["baseline"] > 0.9 and plain_px["cap"] > 0.9 and 0.2 < plain_px["x"] < 0.9
+    assert plain_px["between"] == 0
+    # The faded "3" to trace adds ink between the guides.
+    assert traced_px["between"] > 0 and traced_px["all"] > plain_px["all"]
+
+
+def test_undo_clear_keys_candidates_feedback_and_a_dropped_socket(
+    asgi_server, celery_worker, browser, screenshot_dir, client, student, classroom
+):
+    exercise = ExerciseFactory.create(
+        classroom=classroom, characters="4", repetitions=1, order="as_written"
+    )
+    sample = unipen_test_samples(labels="4", per_label=1)[0]["strokes"]
+    assert len(sample) >= 2
+
+    def strokes_drawn():
+        return page.evaluate("window.inkCanvas.strokes.length")
+
+    def wait_for_top_candidate(label):
+        page.wait_for_selector(f"#candidates .candidate.is-top[data-label='{label}']",
+                               timeout=10_000)  # fmt: skip
+
+    context = logged_in_context(browser, client, student)
+    page = context.new_page()
+    try:
+        page.goto(f"{asgi_server}/practice/{exercise.pk}/")
+        page.wait_for_selector("#ws-status[data-state=open]", timeout=10_000)
+        replay(page, sample)
+        wait_for_top_candidate("4")
+        # The top three guesses, best first, each with a confidence bar.
+        bars = page.eval_on_selector_all(
+            "#candidates .candidate",
+            "items => items.map(i => i.querySelector('.candidate__fill').style.width)",
+        )
+        percents = [float(width.rstrip("%")) for width in bars]
+        assert len(percents) == 3 and percents == sorted(percents, reverse=True)
+
+        page.focus("#ink-canvas")
+        page.keyboard.press("Control+z")
+        assert strokes_drawn() == len(sample) - 1
+        page.click("#btn-undo")
+        assert strokes_drawn() == len(sample) - 2
+        page.keyboard.press("Escape")
+        assert strokes_drawn() == 0
+        page.wait_for_selector("#candidates .candidate", state="detached", timeout=10_000)
+        replay(page, sample)
+        page.click("#btn-clear")
+        assert strokes_drawn() == 0
+
+        # The socket drops mid-drawing: the page reconnects and re-sends what is drawn.
+        replay(page, sample)
+        wait_for_top_candidate("4")
+        page.evaluate("window.inkPractice.socket._ws.close()")
+        page.wait_for_selector("#ws-status[data-state=connecting]", timeout=5_000)
+        page.wait_for_selector("#ws-status[data-state=open]", timeout=15_000)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#feedback[data-correct=true]", timeout=10_000)
+        score = int(page.inner_text("#feedback .feedback__score strong"))
+        saw = page.inner_text("#feedback .feedback__saw .glyph")
+        page.screenshot(path=str(screenshot_dir / "practice_after_reconnect.png"), full_page=True)
+    finally:
+        context.close()
+
+    attempt = Attempt.objects.get()
+    # The server's drawing after the reconnect is the whole drawing, from the re-send.
+    assert len(attempt.ink["strokes"]) == len(sample)
+    assert (attempt.target, attempt.predicted_label, saw) == ("4", "4", "4")
+    assert 0 <= score <= 100 and score == attempt.score
