@@ -219,3 +219,38 @@ def test_undo_clear_keys_candidates_feedback_and_a_dropped_socket(
     assert len(attempt.ink["strokes"]) == len(sample)
     assert (attempt.target, attempt.predicted_label, saw) == ("4", "4", "4")
     assert 0 <= score <= 100 and score == attempt.score
+
+
+def test_a_drawing_saved_while_the_recogniser_is_away_is_checked_later_and_the_student_told(
+    asgi_server, inference_paused, browser, screenshot_dir, client, student, classroom
+):
+    from hwr_site.celery import app
+
+    exercise = ExerciseFactory.create(
+        classroom=classroom, characters="35", repetitions=1, order="as_written"
+    )
+    context = logged_in_context(browser, client, student)
+    page = context.new_page()
+    try:
+        page.goto(f"{asgi_server}/practice/{exercise.pk}/")
+        page.wait_for_selector("#ws-status[data-state=open]", timeout=10_000)
+        replay(page, unipen_test_samples(labels="3", per_label=1)[0]["strokes"])
+        page.keyboard.press("Enter")
+        page.wait_for_function(  # after the 2 s the server waits for a recogniser
+            "document.querySelector('#feedback').textContent.includes('Saved!')", timeout=10_000
+        )
+        page.wait_for_function(
+            "document.querySelector('#target-char').textContent.trim() === '5'", timeout=10_000
+        )
+        attempt = Attempt.objects.get()
+        assert attempt.status == Attempt.Status.PENDING
+
+        app.control.add_consumer("inference", reply=True)  # the recogniser is back
+        page.wait_for_selector("#notice[data-kind=late]", timeout=20_000)
+        notice = page.inner_text("#notice")
+        page.screenshot(path=str(screenshot_dir / "practice_checked_later.png"), full_page=True)
+    finally:
+        context.close()
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.RECOGNIZED and attempt.correct is True
+    assert "number 3 has been checked: right" in notice and f"score {attempt.score} / 100" in notice

@@ -259,8 +259,11 @@ export class PracticePage {
   }
 
   _onResult(frame) {
-    // A late duplicate (re-sent submit), or a late answer for an earlier, saved attempt.
-    if (!this.submitting || frame.late) return;
+    if (frame.late) {
+      this._onLateResult(frame);
+      return;
+    }
+    if (!this.submitting) return; // a duplicate answer (a re-sent submit)
     if (frame.seq !== undefined && Number(frame.seq) !== this.socket.awaitingSubmitSeq) return;
     this.submitting = false;
     clearTimeout(this._submitTimer);
@@ -325,6 +328,17 @@ export class PracticePage {
     );
     this._setFeedback(correct ? "true" : "false", parts);
     this._scheduleAdvance(next, done);
+  }
+
+  /** An earlier drawing, saved while the recogniser was away, has now been checked. */
+  _onLateResult(frame) {
+    if (typeof frame.correct !== "boolean" || typeof frame.target !== "string") return;
+    const score = Math.max(0, Math.min(100, Math.round(Number(frame.score) || 0)));
+    const verdict = frame.correct ? "right" : "not quite right";
+    this._notice(
+      `Your saved drawing of ${describeChar(frame.target)} has been checked: ${verdict}, score ${score} / 100.`,
+      "late",
+    );
   }
 
   _scheduleAdvance(next, done) {
