@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # uvicorn drops a websocket frame over this; the consumers answer frames over 256 KiB
 # (MAX_FRAME_BYTES) with an error frame and keep the socket, so this stays well above it.
-WS_MAX_SIZE ?= 1048576
+WS_MAX_SIZE ?= 524288
 
 # The test suite runs against the real services (CONTRACTS: PostgreSQL, Redis, a Celery worker).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/inkwell

@@ -169,7 +169,7 @@ def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application",
              "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
-             "--ws-max-size", "1048576"],
+             "--ws-max-size", "524288"],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

@@ -121,7 +121,9 @@ class PracticeConsumer(InkConsumer):
         kwargs = {"attempt_id": attempt_id, "reply_channel": self.channel_name, "seq": seq}
         try:
             if settings.CELERY_TASK_ALWAYS_EAGER:
-                await database_sync_to_async(recognize_attempt.apply)(kwargs=kwargs)
+                ran = await database_sync_to_async(recognize_attempt.apply)(kwargs=kwargs)
+                if ran.result is False:  # stays pending: say it is saved now, not at the timeout
+                    await self.submit_timed_out(seq, attempt_id)
             else:
                 await sync_to_async(recognize_attempt.apply_async, thread_sensitive=False)(
                     kwargs=kwargs, retry=False

@@ -31,8 +31,10 @@ logger = logging.getLogger(__name__)
 )
 def recognize_attempt(
     self: Any, *, attempt_id: int, reply_channel: str | None = None, seq: int | None = None
-) -> None:
-    """Recognise a stored attempt, then tell the student's socket (if it is still open)."""
+) -> bool:
+    """Recognise a stored attempt, then tell the student's socket (if it is still open).
+
+    Returns whether it was recognised: False only in-process, when it stays pending."""
     try:
         attempt = services.attempt_recognize(attempt_id=attempt_id)
     except Exception:
@@ -41,12 +43,13 @@ def recognize_attempt(
         # In-process (embedded mode) Celery would retry at once, inside this call, without
         # end. The attempt stays pending instead; the next sweep recognises it.
         logger.exception("attempt %s stays pending: recognition failed", attempt_id)
-        return
+        return False
     if reply_channel:
         send_to_channel(
             reply_channel, {"type": "attempt.recognized", "seq": seq, **result_of(attempt)}
         )
     broadcast_to_class(attempt)
+    return True
 
 
 def broadcast_to_class(attempt: Attempt) -> None:
@@ -81,6 +84,8 @@ def result_of(attempt: Attempt) -> dict[str, Any]:
 
 # An attempt younger than this may still have its task queued; older ones are swept.
 PENDING_SWEEP_AGE = timedelta(minutes=2)
+# The most pending attempts one student's sweep recognises (embedded mode, oldest first).
+STUDENT_SWEEP = 20
 
 
 @shared_task(name="classroom.recognize_pending_attempts", ignore_result=True)
@@ -94,8 +99,8 @@ def recognize_pending_attempts(
     there is neither, a student's practice socket runs it for their attempts when it opens."""
     cutoff = timezone.now() - timedelta(seconds=min_age_s)
     attempts = Attempt.objects.filter(status=Attempt.Status.PENDING, created_at__lt=cutoff)
-    if student_id is not None:
-        attempts = attempts.filter(student_id=student_id)
+    if student_id is not None:  # run in-process as a socket opens: keep it short
+        attempts = attempts.filter(student_id=student_id).order_by("created_at")[:STUDENT_SWEEP]
     pending = list(attempts.values_list("pk", flat=True))
     for attempt_id in pending:
         recognize_attempt.apply_async(kwargs={"attempt_id": attempt_id})

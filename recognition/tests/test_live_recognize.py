@@ -76,19 +76,28 @@ async def test_predictions_come_in_order_and_never_older_after_newer(headers, ce
     await communicator.disconnect()
 
 
-def take_queued_live_tasks(count: int) -> list[dict]:
-    """Take `count` live predictions off the broker's inference queue, oldest first, as the
-    kwargs a worker would run them with."""
+def take_queued_live_tasks(drawings: list[list]) -> list[dict]:
+    """Take the live predictions of these drawings off the broker's inference queue, as the
+    kwargs a worker would run them with, in the order of `drawings`. The queue may hold
+    other tasks (left by earlier tests), in any order."""
     from hwr_site.celery import app
 
     broker = redis.Redis.from_url(app.conf.broker_url)
+    found: dict[int, tuple[bytes, dict]] = {}
     deadline = time.monotonic() + 5
-    while cast(int, broker.llen("inference")) < count and time.monotonic() < deadline:
+    while len(found) < len(drawings) and time.monotonic() < deadline:
+        for raw in cast(list[bytes], broker.lrange("inference", 0, -1)):
+            envelope = json.loads(raw)
+            if envelope["headers"]["task"] != "recognition.recognize_ink":
+                continue
+            _args, kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
+            if kwargs["strokes"] in drawings:
+                found[drawings.index(kwargs["strokes"])] = (raw, kwargs)
         time.sleep(0.02)
-    taken = [cast(bytes | None, broker.rpop("inference")) for _ in range(count)]
-    assert all(taken), "the live tasks were not queued"
-    bodies = [json.loads(base64.b64decode(json.loads(raw or b"")["body"])) for raw in taken]
-    return [kwargs for _args, kwargs, _embed in bodies]
+    assert len(found) == len(drawings), "the live tasks were not queued"
+    for raw, _kwargs in found.values():
+        broker.lrem("inference", 1, raw.decode())
+    return [found[i][1] for i in range(len(drawings))]
 
 
 async def test_an_older_answer_after_a_newer_one_is_dropped(headers, inference_paused):
@@ -99,7 +108,7 @@ async def test_an_older_answer_after_a_newer_one_is_dropped(headers, inference_p
     communicator, _ = await open_socket(headers)
     for seq, stroke in enumerate(strokes[:2], start=1):
         await communicator.send_json_to({"type": "stroke", "seq": seq, "points": stroke})
-    first, second = await sync_to_async(take_queued_live_tasks)(2)
+    first, second = await sync_to_async(take_queued_live_tasks)([strokes[:1], strokes[:2]])
     assert (first["seq"], second["seq"]) == (1, 2)
     # The worker's real task answers the socket, newest drawing first.
     await sync_to_async(recognize_ink.apply)(kwargs=second)
@@ -202,7 +211,7 @@ async def test_it_says_recognizer_unavailable_when_no_worker_answers(headers, in
     sent = time.monotonic()
     await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0], [5, 40]]})
     frame = await receive(communicator, timeout=6)
-    assert 1.9 < time.monotonic() - sent < 4  # RECOGNIZER_TIMEOUT_S, 2 s
+    assert 1.9 < time.monotonic() - sent < 5  # RECOGNIZER_TIMEOUT_S, 2 s
     assert frame["type"] == "error"
     assert frame["code"] == "recognizer_unavailable"
     assert frame["seq"] == 1
