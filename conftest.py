@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -155,21 +156,21 @@ def broker_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     live_tasks.cache_clear()
 
 
-@pytest.fixture(scope="session")
-def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
-    """The real ASGI server (uvicorn: HTTP and websockets) on the test database.
+# As `make run` sets it (WS_MAX_SIZE): above the consumers' own 256 KiB frame limit.
+WS_MAX_SIZE = 524288
 
-    Tests that use it need `transactional_db` so that the server sees their rows.
-    """
+
+@contextmanager
+def uvicorn_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """The ASGI application served by uvicorn in its own process, as `make run` starts it;
+    yields its base URL and stops it on exit."""
     port = _free_port()
-    env = _service_env(redis_url, ALLOWED_HOSTS="127.0.0.1,localhost", DEBUG="false")
-    log_path = ARTIFACTS_DIR / "asgi-server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application",
              "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
-             "--ws-max-size", "524288"],
+             "--ws-max-size", str(WS_MAX_SIZE)],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
@@ -185,6 +186,17 @@ def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup: None, redis_url: str) -> Iterator[str]:
+    """The real ASGI server (uvicorn: HTTP and websockets) on the test database.
+
+    Tests that use it need `transactional_db` so that the server sees their rows.
+    """
+    env = _service_env(redis_url, ALLOWED_HOSTS="127.0.0.1,localhost", DEBUG="false")
+    with uvicorn_server(env, ARTIFACTS_DIR / "asgi-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -10,26 +10,18 @@ Reports CPU milliseconds per call in this process, best of three rounds.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("INKWELL_DATA_DIR", REPO.parent / "shared" / "data"))
+from bench_live import REPO, test_inks
 
 
 def a_drawing() -> list:
     """The first test-split character of more than one stroke, as the live path sends it."""
-    with gzip.open(DATA / "unipen-1abc.jsonl.gz", "rt") as lines:
-        for line in lines:
-            sample = json.loads(line)
-            if sample["split"] == "test" and len(sample["strokes"]) > 1:
-                return list(sample["strokes"])
-    raise SystemExit("no test-split sample found")
+    return next(ink for ink in test_inks(100) if len(ink) > 1)
 
 
 def cpu_ms_per_call(call: Callable[[], object], n: int) -> float:

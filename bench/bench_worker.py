@@ -12,35 +12,18 @@ worker's start-up and the queueing are not counted. Replies go to a channel nobo
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("INKWELL_DATA_DIR", REPO.parent / "shared" / "data"))
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+from bench_live import REPO, cpu_seconds, test_inks
 
 
 def live_drawings(n: int) -> list[list]:
     """Drawings as the live path sends them: each test character stroke by stroke."""
-    drawings: list[list] = []
-    with gzip.open(DATA / "unipen-1abc.jsonl.gz", "rt") as lines:
-        for line in lines:
-            sample = json.loads(line)
-            if sample["split"] == "test":
-                strokes = sample["strokes"]
-                drawings += [strokes[: k + 1] for k in range(len(strokes))]
-                if len(drawings) >= n:
-                    return drawings[:n]
-    return drawings
+    return [ink[: k + 1] for ink in test_inks(n) for k in range(len(ink))][:n]
 
 
 def drain(client, worker_pid: int, messages: list[bytes], queue: str) -> dict[str, float]:
@@ -92,12 +75,13 @@ def main() -> None:
         return task_message(name=name, queue_name=queues.INFERENCE, kwargs=kwargs,
                              kwargsrepr="{}", origin="bench")  # fmt: skip
 
+    drawings = live_drawings(args.n)
     live = [
         message(
             recognize_ink.name,
             {"reply_channel": "specific.bench!1", "seq": i, "strokes": strokes, "charset": None},
         )
-        for i, strokes in enumerate(live_drawings(args.n))
+        for i, strokes in enumerate(drawings)
     ]
     noop = [message("celery.accumulate", {}) for _ in range(args.n)]
     worker = subprocess.Popen(
@@ -109,7 +93,7 @@ def main() -> None:
     try:
         drain(client, worker.pid, live[:50], queues.INFERENCE)  # start-up and model load
         time.sleep(1)
-        points = sum(len(s) for drawing in live_drawings(args.n) for s in drawing) / len(live)
+        points = sum(len(s) for drawing in drawings for s in drawing) / len(live)
         results = {
             "tasks": len(live),
             "points_per_drawing": round(points, 1),

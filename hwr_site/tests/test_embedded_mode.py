@@ -11,8 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pytest
 import requests
 import websockets
 
-from conftest import REPO_ROOT, _free_port, _reachable
+from conftest import REPO_ROOT, uvicorn_server
 from recognition.tests.samples import unipen_test_samples
 
 pytestmark = pytest.mark.timeout(240)
@@ -40,26 +39,9 @@ class Embedded:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    @contextmanager
-    def server(self, name: str) -> Iterator[str]:
-        port = _free_port()
-        log_path = self.logs / f"{name}.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application", "--host",
-                 "127.0.0.1", "--port", str(port), "--lifespan", "off", "--ws-max-size",
-                 "524288"],
-                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                deadline = time.monotonic() + 60
-                while not _reachable(f"http://127.0.0.1:{port}", port):
-                    assert process.poll() is None and time.monotonic() < deadline, log_path
-                    time.sleep(0.2)
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                process.terminate()
-                process.wait(timeout=20)
+    def server(self, name: str) -> AbstractContextManager[str]:
+        """The embedded platform served as `make run` serves it; its log in `logs`."""
+        return uvicorn_server(self.env, self.logs / f"{name}.log")
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +107,9 @@ def test_live_recognition_and_practice_work_without_redis(embedded):
         async with websockets.connect(f"{url.replace('http', 'ws')}/ws/recognize/",
                                       additional_headers=headers) as ws:  # fmt: skip
             last = await draw(ws, seven)
-            while (frame := await frame_of_type(ws, "prediction"))["seq"] < last:
-                pass
+            frame = await frame_of_type(ws, "prediction")
+            while frame["seq"] < last:  # the answer to the whole drawing
+                frame = await frame_of_type(ws, "prediction")
             assert frame["candidates"][0]["label"] == "7", frame
 
         target = exercise["characters"][0]

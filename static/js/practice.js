@@ -58,6 +58,11 @@ export function describeChar(ch) {
   return `“${ch}”`;
 }
 
+/** A result frame's score as shown: a whole number from 0 to 100. */
+function scoreOf(frame) {
+  return Math.max(0, Math.min(100, Math.round(Number(frame.score) || 0)));
+}
+
 function newSubmissionId() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") {
     return window.crypto.randomUUID();
@@ -279,7 +284,7 @@ export class PracticePage {
       return;
     }
     const correct = frame.correct;
-    const score = Math.max(0, Math.min(100, Math.round(Number(frame.score) || 0)));
+    const score = scoreOf(frame);
     const saw = frame.label ? String(frame.label) : "";
 
     const parts = [
@@ -333,7 +338,7 @@ export class PracticePage {
   /** An earlier drawing, saved while the recogniser was away, has now been checked. */
   _onLateResult(frame) {
     if (typeof frame.correct !== "boolean" || typeof frame.target !== "string") return;
-    const score = Math.max(0, Math.min(100, Math.round(Number(frame.score) || 0)));
+    const score = scoreOf(frame);
     const verdict = frame.correct ? "right" : "not quite right";
     this._notice(
       `Your saved drawing of ${describeChar(frame.target)} has been checked: ${verdict}, score ${score} / 100.`,
