@@ -14,7 +14,9 @@ For each character the samples are grouped by their number of strokes (a group n
 direction). Plans are chosen as medoids by greedy coverage (k-medoids seeded by facility
 location): the sample that has the most not-yet-covered samples within ``FOLLOWS`` becomes a
 plan, while a new plan covers at least ``MIN_PLAN`` of the character; each plan is then
-moved to the medoid of the samples nearest to it.
+moved to the medoid of the samples nearest to it. A plan that is a commoner plan with its
+strokes reordered or reversed is kept only when ``VARIANT_MIN`` of the writers' samples
+follow it (:func:`drop_rare_variants`).
 ``--render`` draws every plan (numbered strokes, a green start dot, an arrow at the end)
 as a PNG grid to review by eye.
 """
@@ -31,7 +33,15 @@ from typing import Any
 import numpy as np
 
 from .datasets import InkSample, read_ink_jsonl
-from .formation_plans import FOLLOWS, PLANS_PATH, POINTS, Plan, shape_of
+from .formation_plans import (
+    FOLLOWS,
+    PLANS_PATH,
+    POINTS,
+    Plan,
+    _best_assignment,
+    _pair_distances,
+    shape_of,
+)
 from .guides import expected_extents
 from .labels import CLASSES, fold35
 from .runtime import Recognizer
@@ -39,8 +49,9 @@ from .training import filter_samples
 
 FRAGMENT = 0.3
 MIN_GROUP = 0.05
-MIN_PLAN = 0.04
-MAX_PLANS_PER_GROUP = 3
+MIN_PLAN = 0.02
+MAX_PLANS_PER_GROUP = 5
+VARIANT_MIN = 0.15
 MAX_STROKES = 6
 POPULATION = 700
 CANDIDATES = 300
@@ -112,7 +123,31 @@ def plans_for(label: str, shapes: list[np.ndarray], rng: np.random.Generator) ->
                 )
             )
     plans.sort(key=lambda p: -p.support)
-    return plans
+    return drop_rare_variants(plans)
+
+
+def is_variant(plan: Plan, of: Plan) -> bool:
+    """Whether ``plan`` is ``of`` with its strokes in another order or drawn the other way."""
+    if plan.count != of.count:
+        return False
+    fwd, rev = _pair_distances(plan.strokes, of.strokes)
+    if float(np.diag(fwd).mean()) <= FOLLOWS:
+        return False
+    return _best_assignment(fwd, rev)[0] <= FOLLOWS
+
+
+def drop_rare_variants(plans: list[Plan]) -> list[Plan]:
+    """Keep another order or direction of a commoner plan only where it is common itself.
+
+    Schools differ (T with its bar first or last), but an order or direction that only a
+    few writers use would otherwise excuse the very faults a child should be told about.
+    """
+    kept: list[Plan] = []
+    for plan in plans:  # most common first
+        if plan.support < VARIANT_MIN and any(is_variant(plan, k) for k in kept):
+            continue
+        kept.append(plan)
+    return kept
 
 
 def readable(samples: list[InkSample], recognizer: Recognizer) -> list[InkSample]:

@@ -38,7 +38,10 @@ BACKWARDS_MARGIN = 0.08
 #: Strokes in another order count when reordering brings the attempt this much closer.
 ORDER_MARGIN = 0.05
 #: The pen went down this far (character box = 1) from the plan's start.
-START_DISTANCE = 0.35
+START_DISTANCE = 0.45
+#: A lead-in (a joined-up writer's tail) may come first: the pen must pass the plan's start
+#: within the first this many of the stroke's ``POINTS``.
+START_WINDOW = 3
 #: Strokes shorter than this (a dot) have no direction.
 MIN_STROKE_LENGTH = 0.15
 
@@ -176,6 +179,12 @@ def _best_assignment(fwd: np.ndarray, rev: np.ndarray) -> tuple[float, tuple[int
     return best_cost, best
 
 
+def _start_off(shape: np.ndarray, plan: Plan) -> bool:
+    """Whether the pen went down far from the plan's start (allowing a short lead-in)."""
+    window = shape[0, :START_WINDOW]
+    return float(np.linalg.norm(window - plan.strokes[0, 0], axis=1).min()) > START_DISTANCE
+
+
 def _same_count(shape: np.ndarray, plans: Sequence[Plan]) -> Match:
     scored = []
     for plan in plans:
@@ -201,7 +210,7 @@ def _same_count(shape: np.ndarray, plans: Sequence[Plan]) -> Match:
         if stroke_length(plan.strokes[order[i]]) >= MIN_STROKE_LENGTH
         and fwd[i, order[i]] - rev[i, order[i]] > BACKWARDS_MARGIN
     )
-    start_off = float(np.linalg.norm(shape[0, 0] - plan.strokes[0, 0])) > START_DISTANCE
+    start_off = _start_off(shape, plan)
     follows = not (reordered or backwards or start_off)
     return Match(plan, follows, backwards, reordered, start_off, False, cost)
 
@@ -217,7 +226,7 @@ def _other_count(shape: np.ndarray, plans: Sequence[Plan]) -> Match:
         scored.append((min(fwd, rev), fwd, rev, plan))
     cost, fwd, rev, plan = min(scored, key=lambda t: t[0])
     backwards = tuple(range(plan.count)) if fwd - rev > BACKWARDS_MARGIN else ()
-    start_off = float(np.linalg.norm(shape[0, 0] - plan.strokes[0, 0])) > START_DISTANCE
+    start_off = _start_off(shape, plan)
     return Match(plan, False, backwards, False, start_off, True, cost)
 
 

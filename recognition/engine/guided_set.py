@@ -66,7 +66,7 @@ def place_on_guides(
     bottom = ideal.bottom + rng.normal(0, jitter)
     if top - bottom < 0.1:
         top = bottom + 0.1
-    min_x, min_y, max_x, max_y = ink.bounds()
+    min_x, min_y, _, max_y = ink.bounds()
     height = max(max_y - min_y, 1e-6)
     scale = (top - bottom) * guides.body / height
     x0 = float(rng.uniform(0, 2 * BODY))
