@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from recognition.engine.guides import Guides
 from recognition.engine.ink import Ink
 from recognition.engine.labels import CLASSES
 
-from .formation_ink import on_guides, real, recognizer
+from .formation_ink import REPO_ROOT, on_guides, real, recognizer
 
 
 def _assess(ink: Ink, target: str, guides: Guides | None = None, **kw: object) -> Assessment:
@@ -185,3 +187,15 @@ def test_it_refuses_a_target_outside_the_62_characters() -> None:
     with pytest.raises(TargetError) as caught:
         _assess(real("a", 1)[0], "ab")
     assert caught.value.code == "bad_target"
+
+
+def test_the_assessment_path_loads_neither_django_nor_tensorflow() -> None:
+    code = (
+        "import sys; from recognition.engine import formation, guides, formation_plans; "
+        "formation_plans.load_plans(); print(' '.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = {m.split(".")[0] for m in out.stdout.split()}
+    assert not loaded & {"django", "tensorflow", "keras"}
