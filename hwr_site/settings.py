@@ -292,6 +292,11 @@ TRAINING_DATA_DIR = env_path("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "
 # Chat: feedback relayed to a Discord webhook when one is configured.
 DISCORD_WEBHOOK_URL = env_str("DISCORD_WEBHOOK_URL")
 
+# /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>` when it is set.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Export django_migrations_unapplied_total (read from the database once at process start).
+PROMETHEUS_EXPORT_MIGRATIONS = env_bool("METRICS_EXPORT_MIGRATIONS", False)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -1,0 +1,28 @@
+from django.test import override_settings
+
+
+def test_metrics_are_open_without_a_token(client):
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert b"django_http_requests_total_by_method_total" in response.content
+
+
+@override_settings(METRICS_TOKEN="s3cret-scrape")
+def test_metrics_refuse_a_request_without_the_token(client):
+    response = client.get("/metrics")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert b"django_http" not in response.content
+
+
+@override_settings(METRICS_TOKEN="s3cret-scrape")
+def test_metrics_refuse_a_wrong_token(client):
+    response = client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrapf"})
+    assert response.status_code == 401
+
+
+@override_settings(METRICS_TOKEN="s3cret-scrape")
+def test_metrics_answer_the_bearer_of_the_token(client):
+    response = client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"})
+    assert response.status_code == 200
+    assert b"django_http_requests_total_by_method_total" in response.content
