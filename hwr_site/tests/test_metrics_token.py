@@ -26,3 +26,22 @@ def test_metrics_answer_the_bearer_of_the_token(client):
     response = client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"})
     assert response.status_code == 200
     assert b"django_http_requests_total_by_method_total" in response.content
+
+
+def test_the_token_can_come_from_a_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    secret = tmp_path / "metrics_token"
+    secret.write_text("from-a-file\n")
+    env = {**os.environ, "METRICS_TOKEN": "", "METRICS_TOKEN_FILE": str(secret)}
+    code = "from django.conf import settings; print(settings.METRICS_TOKEN)"
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "hwr_site.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "from-a-file"
