@@ -98,3 +98,25 @@ def metrics(request: HttpRequest) -> HttpResponse:
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
     return ExportToDjangoView(request)
+
+
+OPS_VIEWS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/healthz": healthz,
+    "/readyz": readyz,
+    "/metrics": metrics,
+}
+
+
+class OpsEndpointsMiddleware:
+    """Answers the operations endpoints ahead of the host check.
+
+    Kubernetes probes and Prometheus call a pod by its address, which no ALLOWED_HOSTS entry
+    names; these views build no URL from the Host header, so skipping the check is safe.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = OPS_VIEWS.get(request.path_info)
+        return view(request) if view is not None else self.get_response(request)

@@ -45,3 +45,14 @@ def test_the_token_can_come_from_a_file(tmp_path):
         check=True,
     )
     assert out.stdout.strip() == "from-a-file"
+
+
+def test_probes_and_scrapers_may_call_a_pod_by_its_address(client):
+    for path in ("/healthz", "/metrics"):
+        response = client.get(path, headers={"Host": "10.1.2.3:8000"})
+        assert response.status_code == 200, path
+
+
+def test_other_pages_still_refuse_an_unknown_host(client):
+    response = client.get("/accounts/login/", headers={"Host": "10.1.2.3:8000"})
+    assert response.status_code == 400
