@@ -9,8 +9,12 @@ looks at them (CONTRACTS section 8):
     partner (``O`` for ``o``, ``l`` for ``1``) still counts: ``case``, ``size`` and
     ``placement`` say what is off.
 ``orientation``
-    Only when the drawing is not legible: the mirrored, upside-down and turned-round drawing
-    are read too; if one of them is the target, the character is backwards or upside down.
+    When the drawing is not legible, the mirrored, upside-down and turned-round drawings are
+    read too: if one of them is the target, the character is backwards or upside down. When
+    it is legible, it is backwards if its mirror image comes much closer to the target's
+    plans (:func:`formation_plans.closeness`) than the drawing itself (a legible but
+    reversed f or j). A character that is its own mirror image (``MIRROR_SYMMETRIC``: o, x,
+    A, H, ...) is never backwards; ``start`` and ``direction`` say what a mirrored one did.
 ``start``, ``order``, ``direction``
     Only when legible: the strokes against the target's plans (:mod:`formation_plans`),
     where the pen went down, the order of the strokes (and their number), and which way
@@ -37,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .errors import TargetError
-from .formation_plans import Match, Plan, load_plans, match
+from .formation_plans import Match, Plan, closeness, load_plans, match
 from .guides import (
     Extent,
     Guides,
@@ -68,9 +72,14 @@ JOINED_FOLLOWS = 0.2
 TURNED_CONFIDENCE = 0.5
 #: ... when that is this many times what the drawing itself got (an o stays an o).
 TURNED_GAIN = 3.0
+#: A legible drawing is backwards when its mirror image comes this much closer to a plan.
+MIRROR_MARGIN = 0.05
 #: The other case must fit the guides this many times better to fail ``case``.
 CASE_MARGIN = 2.0
 
+#: Characters that are their own mirror image in print: a mirrored one is not backwards (its
+#: strokes went the other way, which ``start`` and ``direction`` say).
+MIRROR_SYMMETRIC = "018AHIMOTUVWXYilovwx"
 _CASED = "cmopsuvwxyzj"  # k and K reach the same height: the lines cannot tell them apart
 
 
@@ -167,6 +176,8 @@ def _orientation(
         ((False, True), "Your {t} is upside down."),
         ((True, True), "Your {t} is upside down."),
     ]
+    if target in MIRROR_SYMMETRIC:
+        turns = turns[1:]
     inks = [mirrored(ink, fx, fy) for (fx, fy), _ in turns]
     for turned, rec, (_, message) in zip(
         inks, recognizer.recognize_batch(inks, charset), turns, strict=True
@@ -175,6 +186,14 @@ def _orientation(
         p = _target_p(target, rec)
         if _legible(target, rec) and p >= TURNED_CONFIDENCE and p >= TURNED_GAIN * own_p:
             return Check("orientation", False, message.format(t=target))
+    return Check("orientation", True, "It faces the right way.")
+
+
+def _mirror_image(ink: Ink, target: str, plans: tuple[Plan, ...]) -> Check:
+    if target in MIRROR_SYMMETRIC:
+        return Check("orientation", True, "It faces the right way.")
+    if closeness(mirrored(ink, True, False), plans) + MIRROR_MARGIN < closeness(ink, plans):
+        return Check("orientation", False, f"Your {target} is backwards. Watch which way it faces.")
     return Check("orientation", True, "It faces the right way.")
 
 
@@ -293,7 +312,7 @@ def _case(ink: Ink, target: str, guides: Guides) -> Check | None:
 def _score(checks: list[Check], legible: bool, target_p: float) -> int:
     if not legible:
         return min(39, round(40 * target_p))
-    others = [c for c in checks if c.name not in ("legible", "orientation")]
+    others = [c for c in checks if c.name != "legible"]
     if not others:
         return 100
     return round(60 + 40 * sum(c.ok for c in others) / len(others))
@@ -337,6 +356,7 @@ def assess(
     stroke: int | None = None
     plans = load_plans().get(target, ())
     if legible and plans:
+        checks.append(_mirror_image(ink, target, plans))
         m = match(ink, plans)
         formation, stroke = _formation(m)
         checks.extend(formation)

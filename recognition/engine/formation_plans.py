@@ -230,6 +230,25 @@ def _other_count(shape: np.ndarray, plans: Sequence[Plan]) -> Match:
     return Match(plan, False, backwards, False, start_off, True, cost)
 
 
+def closeness(ink: Ink | Sequence[np.ndarray], plans: Sequence[Plan]) -> float:
+    """How close the drawing's shape comes to any plan, whatever its order and directions.
+
+    The mean point distance to the nearest plan with strokes reordered and reversed freely
+    (the whole pen path, either way round, when no plan has the drawing's stroke count).
+    A mirrored drawing that comes much closer than the drawing itself is backwards.
+    """
+    shape = shape_of(ink)
+    same = [p for p in plans if p.count == len(shape)]
+    if same:
+        return min(_best_assignment(*_pair_distances(shape, p.strokes))[0] for p in same)
+    path = joined(shape)
+    return min(
+        float(np.sqrt(((way - joined(p.strokes)) ** 2).sum(-1)).mean())
+        for p in plans
+        for way in (path, path[::-1])
+    )
+
+
 def match(ink: Ink | Sequence[np.ndarray], plans: Sequence[Plan]) -> Match:
     """Compare an attempt with a character's plans (see :class:`Match`)."""
     shape = shape_of(ink)

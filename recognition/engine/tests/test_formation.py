@@ -78,6 +78,29 @@ def test_a_backwards_5_is_backwards_not_another_digit() -> None:
     assert told >= 0.8 * len(good)
 
 
+@pytest.mark.parametrize("label", ["f", "j", "J", "s", "z", "7"])
+def test_a_mirrored_character_fails_orientation_whether_or_not_it_still_reads(label: str) -> None:
+    good = _passing(label, 25)
+    assert len(good) >= 10
+    told = 0
+    for ink, guides in good:
+        orientation = _assess(mirrored(ink, True, False), label, guides).check("orientation")
+        told += bool(orientation and not orientation.ok and "backwards" in orientation.message)
+    assert told >= 0.7 * len(good)
+
+
+def test_a_mirrored_o_or_a_is_not_backwards_but_drawn_the_other_way() -> None:
+    told = n = 0
+    for label in "oxAH":
+        for ink, guides in _passing(label, 10):
+            a = _assess(mirrored(ink, True, False), label, guides)
+            assert a.check("orientation").ok  # type: ignore[union-attr]
+            n += 1
+            told += bool(_failed(a) & {"start", "direction", "order"})
+    assert n >= 25
+    assert told >= 0.5 * n
+
+
 @pytest.mark.parametrize("label", ["E", "F", "H", "t"])
 def test_strokes_in_the_wrong_order_fail_order(label: str) -> None:
     good = [(i, g) for i, g in _passing(label, 40) if len(i.strokes) >= 3 or label == "t"]
