@@ -8,7 +8,8 @@ Every sample of the split is placed on guide lines as a child writes it
 - correct characters: the share passing ``start``, ``order`` and ``direction`` (the plan
   match, whether or not the recogniser reads the sample), over all samples and per class;
 - generated faults, each made from a sample whose correct version passes every check:
-  every stroke reversed, mirrored ink, shrunk to the top-left corner (with guides, and
+  every stroke reversed, mirrored ink (also counted apart for the characters that are not
+  their own mirror image), shrunk to the top-left corner (with guides, and
   with only a canvas box), lifted off the baseline, strokes in the wrong order (samples of
   two or more strokes); "caught" means at least one check fails, "by" the checks meant for
   the fault;
@@ -36,7 +37,12 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from recognition.engine.formation import Assessment, assess, mirrored  # noqa: E402
+from recognition.engine.formation import (  # noqa: E402
+    MIRROR_SYMMETRIC,
+    Assessment,
+    assess,
+    mirrored,
+)
 from recognition.engine.formation_plans import load_plans, match  # noqa: E402
 from recognition.engine.guided_set import GuidedSample, guided_samples  # noqa: E402
 from recognition.engine.guides import Guides  # noqa: E402
@@ -126,6 +132,11 @@ def run(samples: list[GuidedSample], recognizer: Recognizer) -> dict[str, Any]:
             tried[fault] += 1
             caught[fault] += not b.ok
             caught_by[fault] += bool(failed(b) & set(meant))
+            if fault == "mirrored" and s.label not in MIRROR_SYMMETRIC:
+                fault = "mirrored (not its own mirror image)"
+                tried[fault] += 1
+                caught[fault] += not b.ok
+                caught_by[fault] += bool(failed(b) & set(meant))
         box = canvas_box(s.ink)
         bad = shrunk(s.ink, Guides(box[3], (box[1] + box[3]) / 2, box[1]))
         b = assess(bad, s.label, recognizer=recognizer, box=box)
