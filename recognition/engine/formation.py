@@ -5,9 +5,10 @@
 looks at them (CONTRACTS section 8):
 
 ``legible``
-    The recogniser reads the target (after the guide lines have decided case). A same-shape
-    partner (``O`` for ``o``, ``l`` for ``1``) still counts: ``case``, ``size`` and
-    ``placement`` say what is off.
+    The recogniser reads the target (after the guide lines have decided case). The same
+    letter in the other case (``A`` for ``a``) and a same-height twin (``O`` or ``0`` for
+    ``o``, ``l`` or ``I`` for ``1``) still count: ``case``, ``size`` and ``placement`` say
+    what is off.
 ``orientation``
     When the drawing is not legible, the mirrored, upside-down and turned-round drawings are
     read too: if one of them is the target, the character is backwards or upside down. When
@@ -24,8 +25,10 @@ looks at them (CONTRACTS section 8):
     against the baseline (or below it, for a descender). Without guides but with the
     canvas ``box``: not tiny, and not off in a corner. With neither: left out.
 ``case``
-    With guides, for letters whose two cases share a shape (c, m, o, p, s, u, v, w, x, y,
-    z, j): the size and position fit the target's case better than the other one.
+    Letters only, when legible. For letters whose two cases share a shape (c, m, o, p, s,
+    u, v, w, x, y, z, j), only with guides: the size and position fit the target's case
+    better than the other one. For the others (a and A differ), with or without guides:
+    the recogniser did not read the other case.
 
 The score (0 to 100), legibility first: a drawing that is not legible scores under 40
 (``40 x`` the probability the recogniser gives the target and its same-shape partners);
@@ -50,7 +53,6 @@ from .guides import (
     fit,
     measure,
     partners,
-    same_shape,
 )
 from .ink import Ink, parse_ink
 from .labels import CLASSES
@@ -80,6 +82,8 @@ CASE_MARGIN = 2.0
 #: Characters that are their own mirror image in print: a mirrored one is not backwards (its
 #: strokes went the other way, which ``start`` and ``direction`` say).
 MIRROR_SYMMETRIC = "018AHIMOTUVWXYilovwx"
+#: Look-alikes of the same height that neither the recogniser nor the lines can tell apart.
+ALIKE = ("oO0", "1lI")
 _CASED = "cmopsuvwxyzj"  # k and K reach the same height: the lines cannot tell them apart
 
 
@@ -154,8 +158,15 @@ def _where(point: np.ndarray) -> str:
     return row + side
 
 
+def _alike(read: str, target: str) -> bool:
+    """The right character, or the same letter in the other case, or a same-height twin."""
+    if read == target or read == target.swapcase():
+        return True
+    return any(read in group and target in group for group in ALIKE)
+
+
 def _legible(target: str, rec: Recognition) -> bool:
-    return not rec.rejected and same_shape(rec.candidates[0].label, target)
+    return not rec.rejected and _alike(rec.candidates[0].label, target)
 
 
 def _target_p(target: str, rec: Recognition) -> float:
@@ -292,21 +303,31 @@ def _size_placement_box(ink: Ink, box: tuple[float, float, float, float]) -> lis
     return [size, placement]
 
 
-def _case(ink: Ink, target: str, guides: Guides) -> Check | None:
-    if target.lower() not in _CASED:
-        return None
+def _case_message(target: str) -> str:
     other = target.swapcase()
+    if target.islower():
+        return f"That looks like a capital {other}. Write a small {target}."
+    return f"That looks like a small {other}. Write a capital {target}."
+
+
+def _case(ink: Ink, target: str, read: str, guides: Guides | None) -> Check | None:
+    """Case: from the lines where the two cases share a shape, else from what was read."""
+    if not target.isalpha():
+        return None
+    kind = "small" if target.islower() else "capital"
+    well_done = Check("case", True, f"A {kind} {target}, well done!")
+    if target.lower() not in _CASED:
+        if read == target.swapcase():
+            return Check("case", False, _case_message(target))
+        return well_done
+    if guides is None:
+        return None  # o or O: only the lines can tell
     extent = measure(ink, guides)
     mine = fit(target, extent, guides.x_ratio)
-    theirs = fit(other, extent, guides.x_ratio)
+    theirs = fit(target.swapcase(), extent, guides.x_ratio)
     if theirs > CASE_MARGIN * mine:
-        if target.islower():
-            return Check(
-                "case", False, f"That looks like a capital {other}. Write a small {target}."
-            )
-        return Check("case", False, f"That looks like a small {other}. Write a capital {target}.")
-    kind = "small" if target.islower() else "capital"
-    return Check("case", True, f"A {kind} {target}, well done!")
+        return Check("case", False, _case_message(target))
+    return well_done
 
 
 def _score(checks: list[Check], legible: bool, target_p: float) -> int:
@@ -355,21 +376,24 @@ def assess(
     plan: Plan | None = None
     stroke: int | None = None
     plans = load_plans().get(target, ())
-    if legible and plans:
+    read = rec.candidates[0].label
+    # An A written for a: the formation of an A says nothing about the target's plans.
+    other_letter = read != target and read == target.swapcase() and target.lower() not in _CASED
+    if legible and not other_letter and plans:
         checks.append(_mirror_image(ink, target, plans))
         m = match(ink, plans)
         formation, stroke = _formation(m)
         checks.extend(formation)
         plan = m.plan
-    elif not legible and plans:
+    elif plans:
         plan = max(plans, key=lambda p: p.support)
         stroke = 0
     if guides is not None:
         checks.extend(_size_placement_guides(ink, target, guides))
-        case = _case(ink, target, guides)
-        if case is not None:
-            checks.append(case)
     elif box is not None:
         checks.extend(_size_placement_box(ink, box))
+    case = _case(ink, target, read, guides) if legible else None
+    if case is not None:
+        checks.append(case)
     score = _score(checks, legible, _target_p(target, rec))
     return Assessment(target, tuple(checks), score, rec, plan, stroke)

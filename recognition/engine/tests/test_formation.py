@@ -161,6 +161,21 @@ def test_a_tall_o_for_a_small_o_fails_case() -> None:
     assert failed >= 0.9 * len(inks)
 
 
+def test_a_capital_written_for_a_small_letter_is_legible_but_fails_case() -> None:
+    told = n = 0
+    for ink, guides in on_guides("A", 15):
+        a = _assess(ink, "a", guides)
+        if a.recognition.label != "A":
+            continue
+        n += 1
+        assert a.check("legible").ok  # type: ignore[union-attr]
+        assert a.check("start") is None and a.check("direction") is None
+        case = a.check("case")
+        told += bool(case and not case.ok and case.message.startswith("That looks like a capital"))
+    assert n >= 8
+    assert told == n
+
+
 def test_size_and_placement_without_guides_come_from_the_canvas_box() -> None:
     ink = real("a", 1)[0]
     assert _assess(ink, "a").check("size") is None
