@@ -11,7 +11,7 @@ from recognition.engine.ensemble import build_ensemble
 from recognition.engine.preprocessing import ink_to_raster
 from recognition.engine.runtime import Recognizer
 from recognition.engine.scribbles import make_scribbles
-from recognition.tests.test_engine_training import _small_file
+from recognition.engine.tests.test_training import _small_file
 
 
 def test_an_average_of_a_model_with_itself_serves_like_the_model(
