@@ -10,10 +10,11 @@ from recognition.tests.samples import unipen_test_samples
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.worker]
 
 
-def logged_in_context(browser, client, user):
-    """A browser context holding `user`'s session (logging in by form is tested elsewhere)."""
+def logged_in_context(browser, client, user, **options):
+    """A browser context (Playwright's `options`) holding `user`'s session (logging in by
+    form is tested elsewhere)."""
     client.force_login(user)
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, **options)
     cookie = {
         "name": "sessionid",
         "value": client.cookies["sessionid"].value,
@@ -144,10 +145,7 @@ def test_the_canvas_has_guide_lines_a_faded_model_and_is_crisp_on_high_dpi(
         ExerciseFactory.create(classroom=classroom, characters="3", show_tracing=tracing)
         for tracing in (True, False)
     )
-    client.force_login(student)
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, device_scale_factor=2)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "domain": "127.0.0.1", "path": "/"}])  # fmt: skip
+    context = logged_in_context(browser, client, student, device_scale_factor=2)
     page = context.new_page()
     try:
         pixels = {}

@@ -22,7 +22,7 @@ import websockets
 from conftest import REPO_ROOT, uvicorn_server
 from recognition.tests.samples import unipen_test_samples
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]  # servers, migrations, seed data
 
 
 @dataclass

@@ -17,11 +17,6 @@ URL = "/api/v1/recognize"
 
 
 @pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("kim", password="pw-12345678")
-
-
-@pytest.fixture
 def api(client, user):
     client.force_login(user)
     return client

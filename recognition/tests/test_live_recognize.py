@@ -18,11 +18,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
 @pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("pat", password="pw-12345678")
-
-
-@pytest.fixture
 def headers(client, user):
     return session_headers(client, user)
 

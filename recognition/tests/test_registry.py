@@ -153,6 +153,7 @@ def test_a_run_with_missing_data_fails_with_its_reason(client, admin_user, shipp
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.worker
+@pytest.mark.slow
 async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
     client, admin_user, shipped, celery_worker
 ):

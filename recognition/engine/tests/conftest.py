@@ -7,8 +7,10 @@ The Django side's tests that need the same fixtures import them from here."""
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,23 @@ def unipen_test_rows(data_dir: Path) -> list[dict]:
     """Raw rows of the UNIPEN test split (writer-independent)."""
     with gzip.open(data_dir / "unipen-1abc.jsonl.gz", "rt") as f:
         return [row for row in map(json.loads, f) if row["split"] == "test"]
+
+
+@pytest.fixture
+def small_unipen_file(data_dir: Path, tmp_path: Path) -> Callable[[int], Path]:
+    """Writes a few hundred UNIPEN samples to a file: ``per_split`` train and a quarter as
+    many val; returns its path."""
+
+    def write(per_split: int) -> Path:
+        wanted = {"train": per_split, "val": per_split // 4}
+        rows = []
+        with gzip.open(data_dir / "unipen-1abc.jsonl.gz", "rt") as f:
+            for row in map(json.loads, itertools.islice(f, 60_000)):
+                if wanted.get(row["split"], 0) > 0:
+                    wanted[row["split"]] -= 1
+                    rows.append(row)
+        path = tmp_path / "small.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return path
+
+    return write
