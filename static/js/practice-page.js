@@ -180,12 +180,6 @@ export class PracticePage {
     // Clearing or undoing to an empty page may be "empty drawing" to the server: not news.
     if ((sent === "clear" || sent === "undo") && !this.ink.strokes.length) return;
     if (code === "recognizer_unavailable") this._slowSeq = seq ?? this.socket.seq;
-    if (code === "recognizer_unavailable" && frame.attempt_id && this.submitting) {
-      // A server that answers a timed-out submit with an error frame rather than a result
-      // with status "saved": the attempt is stored all the same.
-      this._onResult({ ...frame, type: "result", status: "saved" });
-      return;
-    }
     if (code === "rate_limited") {
       // A refused message means the server's drawing may lack a stroke: send it all again.
       clearTimeout(this._resyncTimer);

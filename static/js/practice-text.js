@@ -4,7 +4,7 @@ export const FRIENDLY_ERRORS = {
   recognizer_unavailable: "Recognition is slow right now, keep drawing",
   too_many_strokes: "That's a lot of strokes! Press Clear to start again.",
   too_many_points: "That's a lot of ink! Press Clear to start again.",
-  empty_drawing: "Draw something first.",
+  empty_ink: "Draw something first.",
   rate_limited: "Slow down a little, then try again.",
 };
 
