@@ -40,8 +40,6 @@ def require_service(name: str, url: str, default_port: int) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _real_services(tmp_path_factory: pytest.TempPathFactory) -> None:
-    if not settings.configured:  # the engine's tests run without Django (-p no:django)
-        return
     # Files the tests (and the worker and server they start) write never land in var/.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     if os.environ.get("CI"):
@@ -53,9 +51,6 @@ def _real_services(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer() -> Iterator[None]:
     # A Redis channel layer binds its locks to one event loop; each async test has its own.
-    if not settings.configured:
-        yield
-        return
     from channels.layers import channel_layers
 
     channel_layers.backends.clear()
