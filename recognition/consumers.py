@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.conf import settings
 from prometheus_client import Histogram
@@ -61,15 +60,6 @@ class InkConsumer(RealtimeConsumer):
         self.timeouts: dict[int, asyncio.TimerHandle] = {}
         self.sending: set[asyncio.Future[None]] = set()
         self.model_version: str | None = None  # of the last prediction sent on this socket
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels runs close_old_connections() in a worker thread before every message: a
-        # thread hop per stroke and per answer. These consumers reach the database only
-        # through database_sync_to_async, which closes stale connections itself.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     def charset(self) -> str | None:
         """Candidates allowed on this socket; None for all 62 classes."""

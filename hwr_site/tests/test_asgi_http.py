@@ -1,4 +1,4 @@
-"""HTTP through the real ASGI server (uvicorn) and `hwr_site.handlers.SyncChainASGIHandler`:
+"""HTTP through the real ASGI server (uvicorn) and the HTTP handler `FASTPATH_HTTP` picks:
 static files, token and session authentication, CSRF, and the synchronous middleware chain."""
 
 import json
@@ -26,6 +26,7 @@ def ink_body() -> str:
     return json.dumps({"strokes": unipen_test_samples(labels="3", per_label=1)[0]["strokes"]})
 
 
+@pytest.mark.skipif(not settings.FASTPATH_HTTP, reason="the fork's property")
 def test_every_middleware_runs_synchronously():
     # An async-only middleware would put a thread hop back into every request.
     for path in settings.MIDDLEWARE:

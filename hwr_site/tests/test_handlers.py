@@ -1,5 +1,6 @@
-"""`SyncChainASGIHandler`, driven in-process as an ASGI application: which thread runs each
-part of a request, in what order, and how many requests run at once."""
+"""`hwr_site.fastpath.http.SyncChainASGIHandler` (the FASTPATH_HTTP fork), driven in-process
+as an ASGI application: which thread runs each part of a request, in what order, and how
+many requests run at once."""
 
 import asyncio
 import threading
@@ -13,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.test import override_settings
 from django.urls import path
 
-from hwr_site.handlers import SyncChainASGIHandler
+from hwr_site.fastpath.http import SyncChainASGIHandler
 
 events: list[tuple[str, str]] = []
 inside = {"now": 0, "most": 0}
