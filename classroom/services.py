@@ -27,9 +27,10 @@ from classroom.models import (
 )
 from classroom.selectors import practice_charset
 from hwr_site.errors import DomainError
+from recognition.answers import recognition_answer
 from recognition.engine.ink import parse_ink
 from recognition.engine.preprocessing import ink_to_raster, raster_to_png
-from recognition.services import ink_recognize, recognition_payload
+from recognition.services import ink_recognize
 
 
 class ClassroomError(DomainError):
@@ -319,7 +320,7 @@ def attempt_recognize(*, attempt_id: int) -> Attempt:
             return attempt
         charset = practice_charset(exercise=attempt.exercise)
         recognition = ink_recognize(strokes=attempt.ink, charset=charset, source="attempt")
-        payload = recognition_payload(recognition)
+        payload = recognition_answer(recognition)
         label = "" if recognition.rejected else (recognition.label or "")
         attempt.predicted_label = label
         attempt.candidates = payload["candidates"]

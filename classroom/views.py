@@ -148,7 +148,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "can_manage": access.can_manage_classroom(user=user, classroom=classroom),
                 "exercises": exercises,
                 "current_exercises": current,
-                "dashboard": selectors.class_dashboard(classroom=classroom),
+                "roster": selectors.class_roster(classroom=classroom),
             },
         )
     own = [

@@ -19,8 +19,8 @@ from prometheus_client import Histogram
 from hwr_site import queues
 from hwr_site.realtime.consumer import FrameError, RealtimeConsumer
 from hwr_site.realtime.publishing import TaskPublisher
-from recognition.engine.errors import RecognitionError
-from recognition.engine.ink import MAX_POINTS, MAX_STROKES, parse_ink
+from recognition.answers import prediction_of
+from recognition.engine.ink import check_added_stroke
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +97,8 @@ class InkConsumer(RealtimeConsumer):
     def add_stroke(self, points: Any) -> None:
         if not isinstance(points, list) or not points:
             raise FrameError("bad_format", "a stroke needs a non-empty list of points")
-        if len(self.strokes) >= MAX_STROKES:
-            raise RecognitionError("too_many_strokes", f"at most {MAX_STROKES} strokes")
         drawn = sum(len(s) for s in self.strokes)
-        if drawn + len(points) > MAX_POINTS:
-            raise RecognitionError("too_many_points", f"at most {MAX_POINTS} points in all")
-        parse_ink([points])  # validates types and coordinates; raises InkError
+        check_added_stroke(points, strokes_before=len(self.strokes), points_before=drawn)
         self.strokes.append(points)
 
     # Predictions
@@ -166,14 +162,7 @@ class InkConsumer(RealtimeConsumer):
             )
 
     async def prediction_ready(self, event: dict[str, Any]) -> None:
-        await self.send_prediction(
-            event["seq"],
-            {
-                "candidates": event["candidates"],
-                "rejected": event["rejected"],
-                "model_version": event["model_version"],
-            },
-        )
+        await self.send_prediction(event["seq"], prediction_of(event))
 
     async def prediction_failed(self, event: dict[str, Any]) -> None:
         self._settle(event["seq"])
