@@ -257,10 +257,6 @@ def attempt_set_verdict(
 # Practice: attempts
 
 
-class PracticeError(ClassroomError):
-    """A submit the student can fix (an empty drawing, say)."""
-
-
 def _submission_id(strokes: list[Any]) -> str:
     """Without an id from the client, the same drawing (points and timings) is one attempt:
     a re-send after a reconnect must not store it twice, even if the plan moved on."""

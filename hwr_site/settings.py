@@ -256,8 +256,8 @@ CELERY_TASK_ROUTES = {
 }
 # `celery -A hwr_site beat` (or a worker started with -B) runs these.
 CELERY_BEAT_SCHEDULE = {
-    "recognize-pending-attempts": {
-        "task": "classroom.recognize_pending_attempts",
+    "queue-pending-attempts": {
+        "task": "classroom.queue_pending_attempts",
         "schedule": 300.0,
     },
 }

@@ -1,20 +1,6 @@
-"""Django's HTTP handling for the ASGI server: static files on the event loop, then the
-middleware chain and the view in one worker thread.
-
-Django's own `ASGIHandler` runs a synchronous middleware's every method in a worker thread:
-each of our middlewares (security, sessions, CSRF, auth, messages, ...) cost two thread hops
-a request, and the synchronous DRF views one more. Under load that chain cost more than the
-requests themselves (docs/benchmarks.md). Here Django builds the synchronous chain it builds
-under WSGI, and request_started, the chain, the view and closing a response already in memory
-run in one thread hop. Django starts a thread for every request; here the chain borrows one
-of a fixed set (`HTTP_THREADS`) through asgiref's `ThreadSensitiveContext(executor=...)` and
-waits while all are busy; reading the body and sending the response hold none. Static files are
-answered before the chain by ServeStatic's (async-only) middleware, configured from the
-settings as usual; settings.py gives them the headers SecurityMiddleware gives the rest.
-Everything else (reading the body, the request object, disconnects, streaming the response)
-is Django's ASGI code as is. Only the ASGI application serves static files (`make run` and
-deployments use it); `runserver` and the WSGI entry point do not.
-"""
+"""Django's ASGI handler with the synchronous middleware chain and the view in one pooled
+thread hop, static files on the event loop first (`FASTPATH_HTTP`; why and what it costs:
+docs/decisions/008-lean-live-path.md)."""
 
 import asyncio
 import collections
