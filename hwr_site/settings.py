@@ -183,8 +183,8 @@ STORAGES = {
         )
     },
 }
-# ServeStatic (WhiteNoise with an async middleware) answers static files on the event loop,
-# ahead of the middleware chain (hwr_site/fastpath/http.py). Without collectstatic (make run,
+# ServeStatic (WhiteNoise for ASGI) answers static files on the event loop, ahead of the
+# middleware chain (hwr_site/static.py). Without collectstatic (make run,
 # tests) it serves straight from the source folders.
 SERVESTATIC_USE_FINDERS = not STATIC_MANIFEST
 
@@ -205,17 +205,12 @@ MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 # Copies of library internals kept for speed (hwr_site/fastpath/, docs/decisions/009): each
 # switch set to false restores the library's own path; FASTPATH=false turns all of them off.
 FASTPATH = env_bool("FASTPATH", True)
-FASTPATH_HTTP = env_bool("FASTPATH_HTTP", FASTPATH)
 FASTPATH_REPLIES = env_bool("FASTPATH_REPLIES", FASTPATH)
 FASTPATH_TASK_MESSAGES = env_bool("FASTPATH_TASK_MESSAGES", FASTPATH)
 FASTPATH_DISPATCH = env_bool("FASTPATH_DISPATCH", FASTPATH)
-# Threads an ASGI server process runs requests' synchronous parts on (FASTPATH_HTTP);
-# further requests wait for a free one.
+# Threads an ASGI server process runs requests (Django's synchronous part) on, through
+# a2wsgi (hwr_site/asgi.py); further requests wait for a free one.
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
-HTTP_STOCK = env_str("HTTP_STOCK", "django")  # measuring: django or a2wsgi
-if not FASTPATH_HTTP and HTTP_STOCK == "django":
-    # Django's own handler: static files through ServeStatic's middleware in the chain.
-    MIDDLEWARE.insert(0, "servestatic.middleware.ServeStaticMiddleware")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 

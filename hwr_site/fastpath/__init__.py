@@ -4,8 +4,6 @@ numbers in docs/benchmarks.md, "Reshape"). Each one sits behind a setting that r
 stock path; `FASTPATH=false` turns them all off, and `make test-stock` runs the suite's
 affected tests that way.
 
-- `http`: Django's ASGI handler with the synchronous middleware chain in one pooled thread
-  hop (`FASTPATH_HTTP`; stock: `django.core.handlers.asgi.ASGIHandler`).
 - `replies`: a task's reply to a socket as one blocking PUBLISH, reusing the channels_redis
   pub/sub layer's naming and sharding (`FASTPATH_REPLIES`; stock: the layer's async API).
 - `task_messages`: a live task's broker message built here, pushed with one LPUSH
