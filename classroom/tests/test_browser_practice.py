@@ -14,7 +14,8 @@ def logged_in_context(browser, client, user, **options):
     """A browser context (Playwright's `options`) holding `user`'s session (logging in by
     form is tested elsewhere)."""
     client.force_login(user)
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, **options)
+    options.setdefault("viewport", {"width": 1024, "height": 768})
+    context = browser.new_context(**options)
     cookie = {
         "name": "sessionid",
         "value": client.cookies["sessionid"].value,

@@ -142,6 +142,8 @@ export class InkCanvas extends EventTarget {
     ctx.fillStyle = colors.paper;
     ctx.fillRect(0, 0, w, h);
     const guides = this.guides();
+    // Where the lines are, in ink coordinates, for tests and tools that place ink on them.
+    this.canvas.dataset.guides = JSON.stringify(this.inkGuides());
     this._drawGuides(guides, colors);
     if (this.showTracing && this.target) this._drawTracing(guides, colors);
     ctx.strokeStyle = colors.ink;
@@ -165,6 +167,13 @@ export class InkCanvas extends EventTarget {
       baseline,
       descender: h * DESCENDER,
     };
+  }
+
+  /** The guides as CONTRACTS §8 sends them: ink coordinates (CSS px, y down). */
+  inkGuides() {
+    const g = this.guides();
+    if (!(g.cap < g.x && g.x < g.baseline)) return null; // not laid out yet
+    return { baseline: round1(g.baseline), x_height: round1(g.x), cap_height: round1(g.cap) };
   }
 
   destroy() {

@@ -38,7 +38,10 @@ export class PracticePage {
       target: this.target,
       showTracing: config.showTracing,
     });
-    this.socket = new InkSocket(config.wsUrl, { getStrokes: () => this.ink.strokes });
+    this.socket = new InkSocket(config.wsUrl, {
+      getStrokes: () => this.ink.strokes,
+      getGuides: () => this.ink.inkGuides(),
+    });
 
     this._bindCanvas();
     this._bindSocket();
