@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from classroom import access, live, selectors, services
+from classroom.formation import not_a_try
 from classroom.models import Attempt, Exercise
 from classroom.results import saved_result
 from hwr_site.realtime.consumer import CLOSE_NOT_ALLOWED, FrameError, RealtimeConsumer
@@ -36,7 +37,7 @@ class PracticeConsumer(InkConsumer):
         self.submits: dict[int, asyncio.TimerHandle] = {}
         if settings.CELERY_TASK_ALWAYS_EAGER:
             await self.queue_pending()
-        await self.advance(avoid=None)
+        await self.advance()
         return None
 
     async def queue_pending(self) -> None:
@@ -51,13 +52,19 @@ class PracticeConsumer(InkConsumer):
     def charset(self) -> str | None:
         return selectors.practice_charset(exercise=self.exercise)
 
-    async def advance(self, *, avoid: str | None) -> None:
-        """Move to the next character; once the exercise is done, keep practising its first."""
-        target = await database_sync_to_async(selectors.practice_next_target)(
-            student=self.student, exercise=self.exercise, avoid=avoid
-        )
+    async def advance(self, *, avoid: str | None = None, after_id: int | None = None) -> None:
+        """Choose the next character (`selectors.practice_next_target`: the same one again
+        after an attempt that did not pass, while tries are left); once the exercise is done,
+        keep practising its first."""
+        target = await database_sync_to_async(self._next_target)(avoid, after_id)
         self.done = target is None
         self.target = target or self.exercise.characters[0]
+
+    def _next_target(self, avoid: str | None, after_id: int | None) -> str | None:
+        after = Attempt.objects.filter(pk=after_id).first() if after_id is not None else None
+        return selectors.practice_next_target(
+            student=self.student, exercise=self.exercise, avoid=avoid, after=after
+        )
 
     async def closed(self, code: int) -> None:
         await super().closed(code)
@@ -75,6 +82,9 @@ class PracticeConsumer(InkConsumer):
     async def submit(self, seq: int, content: dict[str, Any]) -> None:
         if not self.strokes:
             raise FrameError("empty_ink", "Draw the character before submitting.")
+        refused = not_a_try(self.strokes, self.guides)
+        if refused is not None:  # not stored, not counted: the drawing stays to clear
+            raise FrameError(*refused)
         # The page may name the character it showed (after a reconnect the server's own
         # choice can differ) and an id for this drawing (re-sends store one attempt).
         shown = content.get("target")
@@ -97,6 +107,7 @@ class PracticeConsumer(InkConsumer):
             strokes=self.strokes,
             time_taken_ms=taken,
             submission_id=submission_id,
+            guides=self.guides,
         )
         # Stored: from here on nothing the student drew can be lost.
         self.strokes = []
@@ -151,9 +162,17 @@ class PracticeConsumer(InkConsumer):
             await self.send_json({"type": "result", "seq": seq, "late": True, **result})
             return
         handle.cancel()
-        await self.advance(avoid=None if result["correct"] else result["target"])
+        await self.advance(after_id=result["attempt_id"])
+        try_again = not result["passed"] and not self.done and self.target == result["target"]
         await self.send_json(
-            {"type": "result", "seq": seq, **result, "next_target": self.target, "done": self.done}
+            {
+                "type": "result",
+                "seq": seq,
+                **result,
+                "next_target": self.target,
+                "done": self.done,
+                "try_again": try_again,
+            }
         )
 
 
