@@ -33,6 +33,8 @@ class PracticeConsumer(InkConsumer):
         except access.AccessError:
             return CLOSE_NOT_ALLOWED
         self.student = user
+        # "Another round" of a finished exercise: its characters again, in order.
+        self.again = b"again=1" in self.scope.get("query_string", b"")
         self.drawing_started: float | None = None
         self.submits: dict[int, asyncio.TimerHandle] = {}
         if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -56,15 +58,20 @@ class PracticeConsumer(InkConsumer):
         """Choose the next character (`selectors.practice_next_target`: the same one again
         after an attempt that did not pass, while tries are left); once the exercise is done,
         keep practising its first."""
-        target = await database_sync_to_async(self._next_target)(avoid, after_id)
+        target, self.progress = await database_sync_to_async(self._next_target)(avoid, after_id)
         self.done = target is None
         self.target = target or self.exercise.characters[0]
 
-    def _next_target(self, avoid: str | None, after_id: int | None) -> str | None:
+    def _next_target(
+        self, avoid: str | None, after_id: int | None
+    ) -> tuple[str | None, dict[str, int]]:
         after = Attempt.objects.filter(pk=after_id).first() if after_id is not None else None
-        return selectors.practice_next_target(
-            student=self.student, exercise=self.exercise, avoid=avoid, after=after
+        target = selectors.practice_next_target(
+            student=self.student, exercise=self.exercise, avoid=avoid, after=after, again=self.again
         )
+        left = len(selectors.practice_plan(student=self.student, exercise=self.exercise))
+        total = self.exercise.total_writes
+        return target, {"done": total - left, "total": total}
 
     async def closed(self, code: int) -> None:
         await super().closed(code)
@@ -150,6 +157,7 @@ class PracticeConsumer(InkConsumer):
                 "recogniser is back; carry on with the next one.",
                 "next_target": self.target,
                 "done": self.done,
+                "progress": self.progress,
             }
         )
 
@@ -172,6 +180,7 @@ class PracticeConsumer(InkConsumer):
                 "next_target": self.target,
                 "done": self.done,
                 "try_again": try_again,
+                "progress": self.progress,
             }
         )
 

@@ -47,6 +47,7 @@ def practice_next_target(
     exercise: Exercise,
     avoid: str | None = None,
     after: Attempt | None = None,
+    again: bool = False,
 ) -> str | None:
     """The next character to write, or None when the exercise is done.
 
@@ -54,7 +55,8 @@ def practice_next_target(
     pass (not recognised as the target, or a formation check failed) the student tries the
     same character again, up to the exercise's `tries` in a row; then they move on and the
     missed character comes back later in the round. `avoid` (a drawing saved unchecked)
-    just moves on.
+    just moves on. With `again` (another round of a finished exercise) the characters
+    come round in order instead of None.
     """
     if after is not None and not after.passed:
         tries = practice_tries_in_a_row(student=student, exercise=exercise, target=after.target)
@@ -62,6 +64,10 @@ def practice_next_target(
             return after.target
         avoid = after.target
     pending = practice_plan(student=student, exercise=exercise)
+    if not pending and again:
+        chars = exercise.characters
+        last = after.target if after is not None else avoid
+        return chars[(chars.index(last) + 1) % len(chars)] if last in chars else chars[0]
     if not pending:
         return None
     return next((ch for ch in pending if ch != avoid), pending[0])
