@@ -67,7 +67,9 @@ def practice_next_target(
     if not pending and again:
         chars = exercise.characters
         last = after.target if after is not None else avoid
-        return chars[(chars.index(last) + 1) % len(chars)] if last in chars else chars[0]
+        if last is None or last not in chars:
+            return chars[0]
+        return chars[(chars.index(last) + 1) % len(chars)]
     if not pending:
         return None
     return next((ch for ch in pending if ch != avoid), pending[0])
