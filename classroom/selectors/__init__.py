@@ -11,6 +11,7 @@ from classroom.selectors.attempts import (
     AttemptFilters,
     BadPeriod,
     class_attempts,
+    next_attempt_to_check,
     period_from_query,
     student_attempts,
     student_characters,
@@ -36,6 +37,7 @@ from classroom.selectors.dashboard import (
     class_live_now,
     confusion_attempts,
 )
+from classroom.selectors.needs_help import NeedsHelp, class_needs_help
 from classroom.selectors.practice import practice_charset, practice_next_target, practice_plan
 from classroom.selectors.progress import (
     CharacterProgress,
@@ -63,6 +65,7 @@ __all__ = [
     "Confusion",
     "ExerciseWithProgress",
     "LiveStudent",
+    "NeedsHelp",
     "Progress",
     "RosterRow",
     "StudentProgress",
@@ -73,11 +76,13 @@ __all__ = [
     "class_attempts",
     "class_dashboard_figures",
     "class_live_now",
+    "class_needs_help",
     "class_roster",
     "classroom_exercises",
     "classroom_students",
     "confusion_attempts",
     "exercise_roster",
+    "next_attempt_to_check",
     "next_exercise_of",
     "period_from_query",
     "practice_charset",
