@@ -17,6 +17,7 @@ from django.utils import timezone
 from classroom.formation import demonstration_of
 from classroom.models import (
     CHARACTER_CLASSES,
+    DEFAULT_TRIES,
     Attempt,
     Classroom,
     Exercise,
@@ -164,6 +165,7 @@ class ExerciseFields:
     case_rule: str
     due_at: datetime | None
     show_tracing: bool
+    tries: int = DEFAULT_TRIES
 
 
 def _apply(exercise: Exercise, fields: ExerciseFields) -> None:
@@ -174,6 +176,7 @@ def _apply(exercise: Exercise, fields: ExerciseFields) -> None:
     exercise.case_rule = fields.case_rule
     exercise.due_at = fields.due_at
     exercise.show_tracing = fields.show_tracing
+    exercise.tries = fields.tries
     exercise.full_clean(exclude=["classroom"])
 
 
