@@ -4,12 +4,14 @@ and the characters and checks the class fails most often, from the attempts' fai
 covering index, one fetch of the example attempts."""
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from operator import or_
+from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 
 from classroom.models import Attempt, Classroom, User
 from classroom.selectors.attempts import AttemptFilters, _character_order
@@ -83,20 +85,30 @@ def class_needs_help(
     """The "needs help" summary of the class's dashboard (see the module docstring)."""
     filters = filters or AttemptFilters()
     exercise_ids = [e.pk for e in classroom_exercises(classroom=classroom, include_archived=True)]
-    attempts = filters.apply(
-        Attempt.objects.filter(exercise_id__in=exercise_ids, status=Attempt.Status.RECOGNIZED)
-    )
+    attempts = filters.apply(Attempt.objects.filter(exercise_id__in=exercise_ids))
     groups = (
-        attempts.values("student_id", "target", "failed_checks")
+        attempts.filter(status=Attempt.Status.RECOGNIZED)
+        .values("student_id", "target", "failed_checks", "status")
         .annotate(n=Count("id"), last=Max("created_at"))
         .order_by()
     )
+    return needs_help_from(groups, attempts=attempts, students=students)
+
+
+def needs_help_from(
+    groups: Iterable[dict[str, Any]], *, attempts: QuerySet[Attempt], students: list[User]
+) -> NeedsHelp:
+    """The summary from attempts grouped by at least student, target, failed checks and
+    status (rows with `n` and `last`, the newest `created_at`): the dashboard's one scan
+    serves it too. `attempts` (the same filtered attempts) gives the examples."""
     per_check: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
     latest: dict[tuple[int, str, str], datetime] = {}
     tried: Counter[str] = Counter()
     failed_chars: Counter[str] = Counter()
     failed_checks: Counter[str] = Counter()
     for g in groups:
+        if g["status"] != Attempt.Status.RECOGNIZED:
+            continue
         tried[g["target"]] += g["n"]
         names = [c for c in g["failed_checks"].split(",") if c]
         if not names:
@@ -127,7 +139,8 @@ def class_needs_help(
     examples: dict[tuple[int, str], Attempt] = {}
     if wanted:
         match = reduce(or_, (Q(student_id=sid, created_at=at) for sid, at in wanted))
-        for attempt in attempts.filter(match).only("id", "student_id", "created_at", "checks"):
+        recognized = attempts.filter(status=Attempt.Status.RECOGNIZED)
+        for attempt in recognized.filter(match).only("id", "student_id", "created_at", "checks"):
             problem = wanted.get((attempt.student_id, attempt.created_at))
             if problem is not None:
                 examples[problem] = attempt

@@ -84,11 +84,7 @@ def class_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": access.can_manage_classroom(user=user_of(request), classroom=classroom),
             "form": form,
             "dashboard": dashboard,
-            "needs_help": selectors.class_needs_help(
-                classroom=classroom,
-                students=[r.student for r in dashboard.students],
-                filters=filters,
-            ),
+            "needs_help": dashboard.needs_help,
             "query": urlencode(base_query),
             "character_grid": charts.character_grid(dashboard.characters),
             "confusion_map": charts.confusion_map(dashboard.confusion, href=cell_href),
