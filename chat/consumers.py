@@ -20,10 +20,10 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from chat import selectors, services
 from chat.models import Message
-from chat.selectors import PRESENCE_HEARTBEAT_S
 from classroom.models import Classroom, User
 
 CLOSE_NOT_LOGGED_IN = 4401
@@ -139,7 +139,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Refresh this person's presence; notice who vanished with a dead process; read
         any message whose announcement was lost."""
         while True:
-            await asyncio.sleep(PRESENCE_HEARTBEAT_S)
+            await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_S)
             try:
                 here, last = await database_sync_to_async(self._beat)()
                 if here != self.presence:

@@ -20,9 +20,6 @@ from classroom.selectors import can_manage_classroom, can_view_classroom
 
 HISTORY_SIZE = 50
 BOT_NAME = "Inkwell bot"
-# A person counts as here while their socket has said so within this many seconds.
-PRESENCE_TTL_S = 30
-PRESENCE_HEARTBEAT_S = 10
 
 
 def room_group(classroom_id: int) -> str:
@@ -188,8 +185,10 @@ def _presence_key(classroom_id: int, user_id: int) -> str:
 
 def presence_touch(*, classroom_id: int, user_id: int) -> None:
     """A socket's heartbeat: `user_id` is here for the next PRESENCE_TTL_S seconds. A key
-    with a lifetime, not a counter, so a server process that dies takes nobody with it."""
-    cache.set(_presence_key(classroom_id, user_id), timezone.now().timestamp(), PRESENCE_TTL_S)
+    with a lifetime (CHAT_PRESENCE_TTL_S), not a counter, so a server process that dies
+    takes nobody with it for long."""
+    key = _presence_key(classroom_id, user_id)
+    cache.set(key, timezone.now().timestamp(), settings.CHAT_PRESENCE_TTL_S)
 
 
 def presence_leave(*, classroom_id: int, user_id: int) -> None:

@@ -168,7 +168,8 @@ def message_post(
         raise ChatError("muted", "Your teacher has paused your messages for a while.")
     if state.closed and not state.can_moderate:
         raise ChatError("room_closed", "The room is closed right now.")
-    _spend_rate(user)
+    if not state.can_moderate:  # the teacher leads the lesson: no limit on them
+        _spend_rate(user)
     command = text.startswith("/")
     answer = bot.answer(user=user, classroom=classroom, text=text) if command else None
     with transaction.atomic():

@@ -297,6 +297,10 @@ TRAINING_DATA_DIR = env_path("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "
 CHAT_MESSAGE_MAX_CHARS = env_int("CHAT_MESSAGE_MAX_CHARS", 500)
 CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 8)
 CHAT_RATE_WINDOW_S = env_int("CHAT_RATE_WINDOW_S", 10)
+# Presence: each socket refreshes its person's key every HEARTBEAT seconds; a key lives TTL
+# seconds, so someone whose server process died drops out within TTL.
+CHAT_PRESENCE_HEARTBEAT_S = env_float("CHAT_PRESENCE_HEARTBEAT_S", 10.0)
+CHAT_PRESENCE_TTL_S = env_int("CHAT_PRESENCE_TTL_S", 30)
 # Discord (CONTRACTS section 6): every call goes to DISCORD_API_BASE; a class's webhook is
 # set on its page. The public key checks inbound interactions; the application id and bot
 # token are only for `manage.py discord_register_commands`.
