@@ -1,16 +1,14 @@
 """REST API of the chat app: teachers' comments on attempts (CONTRACTS section 6)."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import selectors, services
 from chat.serializers import CommentInputSerializer, CommentSerializer
+from classroom import access
 from classroom.models import User
-from classroom.selectors import can_manage_classroom, visible_attempt
-from hwr_site.api_errors import DomainError
 
 
 class AttemptCommentsApi(APIView):
@@ -22,8 +20,7 @@ class AttemptCommentsApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         user = request.user
         assert isinstance(user, User)
-        if visible_attempt(user=user, pk=pk) is None:
-            raise NotFound("No such attempt.")
+        access.attempt_to_view(user=user, pk=pk)
         comments = selectors.attempt_comments(attempt_id=pk)
         return Response(CommentSerializer(comments, many=True).data)
 
@@ -31,21 +28,15 @@ class AttemptCommentsApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         user = request.user
         assert isinstance(user, User)
-        attempt = visible_attempt(user=user, pk=pk)
-        if attempt is None:
-            raise NotFound("No such attempt.")
-        if not can_manage_classroom(user=user, classroom=attempt.exercise.classroom):
-            raise PermissionDenied("Only the class's teacher comments on its attempts.")
+        attempt = access.attempt_to_view(user=user, pk=pk)
+        if not access.can_manage_classroom(user=user, classroom=attempt.exercise.classroom):
+            raise access.NotAllowed("Only the class's teacher comments on its attempts.")
         data = CommentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            comment = services.comment_add(
-                teacher=user,
-                attempt=attempt,
-                body=data.validated_data["body"],
-                sticker=data.validated_data.get("sticker", ""),
-            )
-        except services.ChatError as error:
-            status = 403 if error.code == "not_allowed" else 400
-            raise DomainError(error.message, code=error.code, status=status) from error
+        comment = services.comment_add(  # a ChatError is answered in the API's error shape
+            teacher=user,
+            attempt=attempt,
+            body=data.validated_data["body"],
+            sticker=data.validated_data.get("sticker", ""),
+        )
         return Response(CommentSerializer(comment).data, status=201)

@@ -11,58 +11,30 @@ teacher `remove` {id}, `mute` {student_id, minutes}, `unmute` {student_id}, `clo
 """
 
 import asyncio
-import contextlib
-import json
 import logging
-import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import selectors, services
 from chat.models import Message
 from classroom.models import Classroom, User
+from hwr_site.realtime.consumer import CLOSE_NOT_ALLOWED, FrameError, RealtimeConsumer
 
-CLOSE_NOT_LOGGED_IN = 4401
-CLOSE_NOT_ALLOWED = 4403
-MAX_FRAME_BYTES = 16 * 1024
 # Frames a connection may send (messages have their own per-person limit in the service).
 RATE_BURST = 30
 RATE_PER_S = 3.0
-logger = logging.getLogger(__name__)
 # The most missed messages one reconnect is sent (a longer absence starts from history).
 CATCH_UP_MAX = 1000
+logger = logging.getLogger(__name__)
 
 
-class FrameError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class ChatConsumer(AsyncWebsocketConsumer):
-    admitted = False
-
-    # Connecting
-
-    async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.accept()
-            await self.close(code=CLOSE_NOT_LOGGED_IN)
-            return
-        refusal = await self.authorize(user)
-        if refusal is not None:
-            await self.accept()
-            await self.close(code=refusal)
-            return
-        self.admitted = True
-        await self.accept()
-        await self.opened()
+class ChatConsumer(RealtimeConsumer):
+    max_frame_bytes = 16 * 1024
+    rate_burst = RATE_BURST
+    rate_per_s = RATE_PER_S
 
     async def authorize(self, user: User) -> int | None:
         classroom_id = self.scope["url_route"]["kwargs"]["class_id"]
@@ -76,8 +48,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.group = selectors.room_group(classroom.pk)
         self.last_number = 0
         self.delivering = asyncio.Lock()
-        self.allowance = float(RATE_BURST)
-        self.allowance_at = time.monotonic()
         self.presence: list[dict[str, Any]] = []
         self.heartbeat: asyncio.Task[None] | None = None
         return None
@@ -114,7 +84,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         last_number = max([last_number, *(m.number for m in messages)])
         return state, [selectors.message_frame(m) for m in messages], last_number
 
-    async def disconnect(self, code: int) -> None:
+    async def closed(self, code: int) -> None:
         if not self.admitted:
             return
         if self.heartbeat is not None:
@@ -161,39 +131,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     # Receiving
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.admitted:
-            return
-        try:
-            content = self._decode(text_data)
-            self._spend_allowance()
-            await self.receive_frame(content)
-        except FrameError as exc:
-            await self.send_error(exc.code, exc.message)
-        except services.ChatError as exc:
-            await self.send_error(exc.code, exc.message)
-
-    def _decode(self, text_data: str | None) -> dict[str, Any]:
-        if text_data is None:
-            raise FrameError("bad_message", "send JSON text frames")
-        if len(text_data) > MAX_FRAME_BYTES:
-            raise FrameError("message_too_large", f"a frame holds at most {MAX_FRAME_BYTES} bytes")
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            raise FrameError("bad_json", "the message is not valid JSON") from None
-        if not isinstance(content, dict):
-            raise FrameError("bad_message", "the message must be a JSON object")
-        return content
-
-    def _spend_allowance(self) -> None:
-        now = time.monotonic()
-        self.allowance = min(RATE_BURST, self.allowance + (now - self.allowance_at) * RATE_PER_S)
-        self.allowance_at = now
-        if self.allowance < 1:
-            raise FrameError("rate_limited", "Too many messages; slow down.")
-        self.allowance -= 1
 
     async def receive_frame(self, content: dict[str, Any]) -> None:
         kind = content.get("type")
@@ -292,12 +229,3 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def chat_presence(self, event: dict[str, Any]) -> None:
         self.presence = event["here"]
         await self.send_json({"type": "presence", "here": event["here"]})
-
-    # Sending
-
-    async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "seq": None, "code": code, "message": message})
-
-    async def send_json(self, content: dict[str, Any]) -> None:
-        with contextlib.suppress(Exception):  # the client is gone: its disconnect follows
-            await self.send(text_data=json.dumps(content))

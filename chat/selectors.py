@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chat.models import Delivery, Message, Mute, RelaySettings, Room
+from classroom.access import can_manage_classroom, can_view_classroom
 from classroom.models import Classroom, User
-from classroom.selectors import can_manage_classroom, can_view_classroom
 
 HISTORY_SIZE = 50
 BOT_NAME = "Inkwell bot"

@@ -38,6 +38,7 @@ from chat.selectors import (
 )
 from classroom.models import Attempt, Classroom, User
 from classroom.selectors import progress_for
+from hwr_site.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +48,19 @@ LOST_DELIVERY_AFTER = timedelta(minutes=2)
 CLIENT_ID_MAX = 64
 
 
-class ChatError(Exception):
-    """Something the room forbids; `code` is stable, `message` is for people."""
+class ChatError(DomainError):
+    """Something the room forbids; `code` is stable, `message` is for people. Sockets answer
+    it with an error frame, the API with its error shape (403 for `not_allowed`)."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, status=403 if code == "not_allowed" else 400)
 
 
 # Announcing
 
 
 def _announce(classroom_id: int, event: dict[str, Any]) -> None:
-    from recognition.replies import send_to_group
+    from hwr_site.realtime.replies import send_to_group
 
     try:
         send_to_group(room_group(classroom_id), event)

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from chat import discord, selectors, services
 from chat.models import Comment, DiscordLink
 from chat.scheduling import schedule_interaction_answer
+from classroom.access import can_manage_classroom, visible_attempt, visible_classroom
 from classroom.models import Classroom, User
-from classroom.selectors import can_manage_classroom, visible_attempt, visible_classroom
 
 logger = logging.getLogger(__name__)
 

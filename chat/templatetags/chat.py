@@ -7,8 +7,8 @@ from django import template
 
 from chat import selectors
 from chat.models import Comment, DiscordLink
+from classroom.access import can_manage_classroom
 from classroom.models import Attempt, Classroom, User
-from classroom.selectors import can_manage_classroom
 
 register = template.Library()
 
