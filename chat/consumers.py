@@ -24,8 +24,8 @@ from classroom.models import Classroom, User
 from hwr_site.realtime.consumer import CLOSE_NOT_ALLOWED, FrameError, RealtimeConsumer
 
 # Frames a connection may send (messages have their own per-person limit in the service).
-RATE_BURST = 30
-RATE_PER_S = 3.0
+RATE_BURST = 60
+RATE_PER_S = 5.0
 # The most missed messages one reconnect is sent (a longer absence starts from history).
 CATCH_UP_MAX = 1000
 logger = logging.getLogger(__name__)
