@@ -96,7 +96,7 @@ def room_state(*, user: User, classroom: Classroom) -> RoomState:
 def visible_messages(*, user: User, room_id: int) -> QuerySet[Message]:
     """The room's messages `user` may see: public ones, and private ones to or from them."""
     messages = Message.objects.filter(room_id=room_id).select_related(
-        "author", "attempt", "room__classroom"
+        "author", "recipient", "attempt", "room__classroom"
     )
     return messages.filter(Q(recipient__isnull=True) | Q(recipient=user) | Q(author=user))
 
@@ -158,6 +158,9 @@ def message_frame(message: Message) -> dict[str, Any]:
         "client_id": message.client_id or None,
         "kind": message.kind,
         "private": message.recipient_id is not None,
+        "to": (message.recipient.first_name or message.recipient.username)
+        if message.recipient is not None
+        else None,
         "sticker": "" if removed else message.sticker,
         "attempt": None if removed else attempt,
         "removed": removed,

@@ -49,7 +49,6 @@
     li.className = `chat-message role-${m.role} kind-${m.kind || "text"}`;
     li.dataset.id = m.id;
     if (m.private) li.classList.add("is-private");
-    if (m.author_self) li.classList.add("is-own");
     const head = document.createElement("div");
     head.className = "chat-meta";
     const who = document.createElement("strong");
@@ -68,7 +67,9 @@
     if (m.private) {
       const only = document.createElement("span");
       only.className = "muted";
-      only.textContent = "only you";
+      // The teacher sees whom a comment was for; the student that it is theirs alone.
+      if (m.kind === "feedback") only.textContent = config.canModerate ? `to ${m.to}` : "just for you";
+      else only.textContent = "only you";
       head.append(only);
     }
     li.append(head);
