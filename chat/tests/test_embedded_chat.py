@@ -62,14 +62,8 @@ def test_the_room_and_the_relay_work_without_redis(tmp_path, fake_discord):
     )  # fmt: skip
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
-    class_id = int(
-        manage(
-            env,
-            "shell",
-            "-c",
-            "from classroom.models import Classroom; print(Classroom.objects.get(name='Demo class').pk)",
-        ).split()[-1]  # fmt: skip
-    )
+    find = "from classroom.models import Classroom as C; print(C.objects.get(name='Demo class').pk)"
+    class_id = int(manage(env, "shell", "-c", find).split()[-1])
     manage(env, "class_discord", str(class_id), "--webhook", webhook_url(fake_discord))
     for status in (500, 204):
         fake_discord.expect_ordered_request(WEBHOOK_PATH, method="POST").respond_with_data(
