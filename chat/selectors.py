@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from chat.models import Delivery, Message, Mute, RelaySettings, Room
+from chat.models import Delivery, DiscordLink, Message, Mute, RelaySettings, Room
 from classroom.access import can_manage_classroom, can_view_classroom
 from classroom.models import Classroom, User
 
@@ -211,6 +211,21 @@ def room_presence(*, classroom: Classroom) -> list[dict[str, Any]]:
         for p in people
         if _presence_key(classroom.pk, p.pk) in here
     ]
+
+
+def interaction_link(*, channel_id: str, discord_user_id: str) -> DiscordLink | None:
+    """The link of a Discord user to the active class whose channel this is, else None."""
+    if not channel_id or not discord_user_id:
+        return None
+    return (
+        DiscordLink.objects.filter(
+            classroom__discord_relay__discord_channel_id=channel_id,
+            discord_user_id=discord_user_id,
+            classroom__archived_at__isnull=True,
+        )
+        .select_related("classroom")
+        .first()
+    )
 
 
 def relay_settings(*, classroom: Classroom) -> RelaySettings | None:

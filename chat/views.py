@@ -15,7 +15,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from chat import discord, selectors, services
-from chat.models import Comment, DiscordLink
 from chat.scheduling import schedule_interaction_answer
 from classroom.access import can_manage_classroom, visible_attempt, visible_classroom
 from classroom.models import Classroom, User
@@ -191,35 +190,25 @@ def discord_interactions(request: HttpRequest) -> HttpResponse:
     command = str(data.get("name", ""))
     options = {o.get("name"): o.get("value") for o in data.get("options") or []}
     discord_user = (interaction.get("member") or {}).get("user") or interaction.get("user") or {}
-    link = _linked(str(interaction.get("channel_id", "")), str(discord_user.get("id", "")))
+    link = selectors.interaction_link(
+        channel_id=str(interaction.get("channel_id", "")),
+        discord_user_id=str(discord_user.get("id", "")),
+    )
     if link is None:
         return _reply("This Discord account is not linked to the class of this channel.")
     if command not in {"progress", "status"}:
         return _reply("Inkwell answers /progress student:<name> and /status.")
-    schedule_interaction_answer(
-        {
-            "token": str(interaction.get("token", "")),
-            "classroom_id": link.classroom_id,
-            "user_id": link.user_id,
-            "command": command,
-            "student_name": str(options.get("student") or ""),
-        }
-    )
-    return JsonResponse({"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": EPHEMERAL}})
-
-
-def _linked(channel_id: str, discord_user_id: str) -> DiscordLink | None:
-    if not channel_id or not discord_user_id:
-        return None
-    return (
-        DiscordLink.objects.filter(
-            classroom__discord_relay__discord_channel_id=channel_id,
-            discord_user_id=discord_user_id,
-            classroom__archived_at__isnull=True,
+    try:
+        schedule_interaction_answer(
+            {
+                "token": str(interaction.get("token", "")),
+                "classroom_id": link.classroom_id,
+                "user_id": link.user_id,
+                "command": command,
+                "student_name": str(options.get("student") or ""),
+            }
         )
-        .select_related("classroom")
-        .first()
-    )
-
-
-STICKERS = Comment.Sticker.choices
+    except Exception:  # the broker is down: say so now rather than never
+        logger.exception("could not queue the answer to a Discord interaction")
+        return _reply("Inkwell is busy right now; try again in a minute.")
+    return JsonResponse({"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": EPHEMERAL}})
