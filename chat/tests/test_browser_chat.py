@@ -52,3 +52,39 @@ def test_a_teachers_comment_reaches_the_student_in_the_room(
     finally:
         pupil.close()
         head.close()
+
+
+def test_the_teacher_removes_a_message_and_closes_the_room_from_the_page(
+    asgi_server, browser, screenshot_dir, teacher, student, classroom
+):
+    from django.test import Client
+
+    pupil = logged_in_context(browser, Client(), student)
+    head = logged_in_context(browser, Client(), teacher)
+    try:
+        room = pupil.new_page()
+        room.goto(f"{asgi_server}/classes/{classroom.pk}/chat/")
+        room.wait_for_selector("#chat-status[data-state=open]", timeout=10_000)
+        room.fill("#chat-input", "Look at this: https://example.com/cats")
+        room.keyboard.press("Enter")
+        room.wait_for_selector(".chat-message.role-student a[href='https://example.com/cats']")
+
+        page = head.new_page()
+        page.set_viewport_size({"width": 1366, "height": 800})
+        page.goto(f"{asgi_server}/classes/{classroom.pk}/chat/")
+        page.wait_for_selector(".chat-message.role-student .chat-remove", timeout=10_000)
+        page.wait_for_function(
+            "document.querySelectorAll('#chat-presence li').length === 2", timeout=10_000
+        )
+        page.screenshot(path=str(screenshot_dir / "chat_room_teacher.png"), full_page=True)
+        page.click(".chat-message.role-student .chat-remove")
+        room.wait_for_selector(".chat-message.is-removed", timeout=10_000)
+        assert "removed by the teacher" in room.inner_text(".chat-message.is-removed")
+        page.click("#room-toggle")
+        room.wait_for_selector("#room-closed:not([hidden])", timeout=10_000)
+        assert room.locator("#chat-send").is_disabled()
+        page.goto(f"{asgi_server}/classes/{classroom.pk}/")
+        page.screenshot(path=str(screenshot_dir / "class_discord.png"), full_page=True)
+    finally:
+        pupil.close()
+        head.close()
