@@ -39,6 +39,7 @@ from bench_live import (
     PY,
     REPO,
     cpu_description,
+    cpu_seconds,
     ensure_database,
     free_port,
     machine_ticks,
@@ -259,8 +260,8 @@ def main() -> None:
                 "--lifespan", "off"]  # fmt: skip
 
     with process(fake, env, logs / "fake.log") as fake_proc, \
-         process(inference, env, logs / "inference.log"), \
-         process(relay, env, logs / "discord.log"), \
+         process(inference, env, logs / "inference.log") as inference_proc, \
+         process(relay, env, logs / "discord.log") as relay_proc, \
          process(server(ports[0]), env, logs / "server-a.log") as a, \
          process(server(ports[1]), env, logs / "server-b.log") as b:  # fmt: skip
         wait_port(ports[0], a)
@@ -276,6 +277,9 @@ def main() -> None:
                                 "duplicates": 0, "errors": [], "feedback_seen": 0,
                                 "comments": 0, "comment_errors": []}  # fmt: skip
         half = len(cookies) // 2
+        pids = {"server_a": a.pid, "server_b": b.pid, "inference_worker": inference_proc.pid,
+                "discord_worker": relay_proc.pid, "load_generator": os.getpid()}  # fmt: skip
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         ticks_before = machine_ticks()
         started = time.monotonic()
 
@@ -295,6 +299,10 @@ def main() -> None:
 
         outcome = asyncio.run(everything())
         wall = time.monotonic() - started
+        cpu_share = {
+            name: round((cpu_seconds(pid) - cpu_before[name]) / wall, 2)
+            for name, pid in pids.items()
+        }
         busy, stolen = (
             round((after - before) / os.sysconf("SC_CLK_TCK") / wall, 2)
             for before, after in zip(ticks_before, machine_ticks(), strict=True)
@@ -334,7 +342,7 @@ def main() -> None:
                   "fake_discord_429s": sum(1 for line in lines if line.startswith("429")),
                   "fake_discord_accepted": len(tokens),
                   "fake_discord_duplicates": len(tokens) - len(set(tokens))},
-        "machine": {"busy_cores": busy, "stolen_cores": stolen,
+        "machine": {"busy_cores": busy, "stolen_cores": stolen, "cpu_share": cpu_share,
                     "load_average_after": os.getloadavg()},
         "logs": str(logs),
     })  # fmt: skip
