@@ -32,19 +32,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import bench_live
-from bench_live import (
+from bench.bench_live import run_students  # the live load, as bench_live runs it
+from bench.harness import (
     PY,
     REPO,
     cpu_description,
     cpu_seconds,
     ensure_database,
     free_port,
+    machine_speed_loop_ms,
     machine_ticks,
     process,
     summary,
+    test_inks,
     wait_port,
 )
 
@@ -229,7 +231,7 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-    inks = bench_live.test_inks(400)
+    inks = test_inks(400)
     webhook = f"http://127.0.0.1:{fake_port}/api/webhooks/1/bench-token"
     setup = subprocess.run(
         [PY, "-c", SETUP.format(n=args.students, ink=json.dumps({"strokes": inks[0]}),
@@ -242,7 +244,7 @@ def main() -> None:
     ports = [free_port(), free_port()]
     results: dict[str, Any] = {
         "students": args.students, "seconds": args.seconds, "rate_per_s": args.rate,
-        "cpu": cpu_description(), "machine_speed_loop_ms": bench_live.machine_speed_loop_ms(),
+        "cpu": cpu_description(), "machine_speed_loop_ms": machine_speed_loop_ms(),
         "load_average_before": os.getloadavg(),
     }  # fmt: skip
     inference = [PY, "-m", "celery", "-A", "hwr_site", "worker", "-Q", "inference,default",
@@ -271,8 +273,8 @@ def main() -> None:
         http = [f"http://127.0.0.1:{p}" for p in ports]
         ws = [u.replace("http", "ws") for u in http]
         cookies = world["cookies"]
-        asyncio.run(bench_live.run_students(f"{ws[0]}/ws/recognize/", cookies[:2], inks, 3))
-        asyncio.run(bench_live.run_students(f"{ws[1]}/ws/recognize/", cookies[:2], inks, 3))
+        asyncio.run(run_students(f"{ws[0]}/ws/recognize/", cookies[:2], inks, 3))
+        asyncio.run(run_students(f"{ws[1]}/ws/recognize/", cookies[:2], inks, 3))
         room: dict[str, Any] = {"sent_at": {}, "fanout_ms": [], "received": 0, "posted": 0,
                                 "duplicates": 0, "errors": [], "feedback_seen": 0,
                                 "comments": 0, "comment_errors": []}  # fmt: skip
@@ -285,9 +287,9 @@ def main() -> None:
 
         async def everything() -> list[Any]:
             live = [] if args.no_live else [
-                bench_live.run_students(f"{ws[0]}/ws/recognize/", cookies[:half], inks,
+                run_students(f"{ws[0]}/ws/recognize/", cookies[:half], inks,
                                         args.seconds),
-                bench_live.run_students(f"{ws[1]}/ws/recognize/", cookies[half:], inks,
+                run_students(f"{ws[1]}/ws/recognize/", cookies[half:], inks,
                                         args.seconds),
             ]  # fmt: skip
             return await asyncio.gather(

@@ -12,7 +12,7 @@ urlpatterns = [
     path("api/v1/", include("chat.api_urls")),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", ops.metrics, name="prometheus-django-metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,8 +15,9 @@ from typing import Any
 import pytest
 import websockets
 
+from bench.harness import free_port, process, wait_port
 from classroom.tests.factories import MembershipFactory, StudentFactory
-from conftest import ARTIFACTS_DIR, REPO_ROOT, WS_MAX_SIZE, _free_port, _reachable, _service_env
+from conftest import ARTIFACTS_DIR, WS_MAX_SIZE, _service_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -25,28 +25,13 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 @contextmanager
 def server(env: dict[str, str], name: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """uvicorn as `make run` starts it; yields its URL and process (a test may kill it)."""
-    port = _free_port()
-    log = (ARTIFACTS_DIR / f"chat-{name}.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--lifespan", "off", "--ws-max-size", str(WS_MAX_SIZE)],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not _reachable(f"http://127.0.0.1:{port}", port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server {name} did not start")
-            time.sleep(0.2)
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application", "--host",
+            "127.0.0.1", "--port", str(port), "--lifespan", "off",
+            "--ws-max-size", str(WS_MAX_SIZE)]  # fmt: skip
+    with process(args, env, ARTIFACTS_DIR / f"chat-{name}.log", stop_timeout=20) as proc:
+        wait_port(port, proc)
         yield f"http://127.0.0.1:{port}", proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        log.close()
 
 
 @pytest.fixture
