@@ -7,7 +7,7 @@ affected tests that way.
 - `replies`: a task's reply to a socket as one blocking PUBLISH, reusing the channels_redis
   pub/sub layer's naming and sharding (`FASTPATH_REPLIES`; stock: the layer's async API).
 - `task_messages`: a live task's broker message built here, pushed with one LPUSH
-  (`FASTPATH_TASK_MESSAGES`; stock: Celery's `apply_async`).
+  (`FASTPATH_TASK_MESSAGES`; stock: Celery's `send_task` on the publisher's thread).
 - `dispatch`: a consumer's messages dispatched without Channels' per-message
   `close_old_connections` thread hop (`FASTPATH_DISPATCH`; stock: Channels' `dispatch`).
 

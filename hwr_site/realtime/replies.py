@@ -5,6 +5,7 @@ The stock path is the layer's own async API. With `FASTPATH_REPLIES` on and the 
 pub/sub layer, a reply is one blocking PUBLISH instead (`hwr_site.fastpath.replies`).
 """
 
+import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,11 +24,16 @@ def _deliver(method: str, target: str, message: dict[str, Any], timeout: float) 
         if publisher is not None:
             getattr(publisher, method)(target, message)
             return
-    async_to_sync(getattr(layer, method))(target, message)
+
+    async def deliver() -> None:
+        await asyncio.wait_for(getattr(layer, method)(target, message), timeout)
+
+    async_to_sync(deliver)()
 
 
 def send_to_channel(channel: str, message: dict[str, Any], timeout: float = 5.0) -> None:
-    """Deliver `message` to one consumer's channel."""
+    """Deliver `message` to one consumer's channel; a TimeoutError after `timeout` seconds
+    (redis-py's on the fast path, asyncio's on the stock one)."""
     _deliver("send", channel, message, timeout)
 
 
