@@ -304,6 +304,9 @@ if not METRICS_TOKEN and env_str("METRICS_TOKEN_FILE"):
         raise ImproperlyConfigured(f"METRICS_TOKEN_FILE cannot be read: {exc}") from None
 # Export django_migrations_unapplied_total (read from the database once at process start).
 PROMETHEUS_EXPORT_MIGRATIONS = env_bool("METRICS_EXPORT_MIGRATIONS", False)
+# A Celery worker serves its own metrics on this port (0: none; hwr_site/worker_metrics.py).
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "0.0.0.0")  # noqa: S104 - pod address
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
