@@ -27,6 +27,7 @@ class PendingAttempts(Collector):
                 oldest=Min("created_at")
             )["oldest"]
         except Exception:  # noqa: BLE001 - a scrape must not fail because the database did
+            yield GaugeMetricFamily(OLDEST_PENDING, OLDEST_PENDING_HELP)  # no value: unknown
             return
         age = 0.0 if oldest is None else (timezone.now() - oldest).total_seconds()
         yield GaugeMetricFamily(OLDEST_PENDING, OLDEST_PENDING_HELP, value=max(age, 0.0))
