@@ -24,6 +24,7 @@ def _registry() -> CollectorRegistry:
     if not folder:
         return REGISTRY
     # Files of an earlier run of this worker would be summed in as live processes.
+    Path(folder).mkdir(parents=True, exist_ok=True)
     for stale in Path(folder).glob("*.db"):
         stale.unlink()
     registry = CollectorRegistry()
