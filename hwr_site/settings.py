@@ -235,7 +235,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker may be RabbitMQ (amqp://...) while Redis keeps the channel layer and the cache.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+REDIS_BROKER = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+# Live tasks as hand-built Redis messages (hwr_site/realtime/publishing.py); any other broker
+# gets Celery's own publishing, whatever the switch says.
+FASTPATH_TASK_MESSAGES = (
+    env_bool("FASTPATH_TASK_MESSAGES", env_bool("FASTPATH", True)) and REDIS_BROKER
+)
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
@@ -260,7 +267,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # No ack emulation: kombu's Redis bookkeeping of unacknowledged messages cost a third of the
 # inference worker's CPU. A clean shutdown still requeues what a worker holds; what a killed
 # worker held is recovered from the database (docs/decisions/008-lean-live-path.md).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False} if REDIS_BROKER else {}
+# RabbitMQ: durable classic queues (Celery's default) with late acks and a prefetch of 1 (above):
+# what a worker held when it died goes back to the queue as its connection drops.
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

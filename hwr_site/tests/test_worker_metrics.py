@@ -9,7 +9,8 @@ import urllib.request
 
 import pytest
 
-from conftest import ARTIFACTS_DIR, REPO_ROOT, _free_port, _service_env
+from bench.harness import free_port
+from conftest import ARTIFACTS_DIR, REPO_ROOT, _service_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -23,7 +24,7 @@ def scrape(url: str) -> str:
 def test_a_worker_serves_the_metrics_of_the_tasks_it_ran(pool, redis_url, tmp_path):
     from hwr_site.celery import app
 
-    port, queue = _free_port(), f"metrics-{pool}-{os.getpid()}"
+    port, queue = free_port(), f"metrics-{pool}-{os.getpid()}"
     extra = {"WORKER_METRICS_PORT": str(port), "WORKER_METRICS_ADDR": "127.0.0.1"}
     if pool == "prefork":
         extra["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path)
