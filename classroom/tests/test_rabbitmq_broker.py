@@ -5,11 +5,13 @@ in this process as CELERY_BROKER_URL switches it in a deployment.
 RabbitMQ at TEST_RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672//); skipped when it
 is not reachable, a failure under CI (.ci/run starts it)."""
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from celery import Celery
@@ -35,16 +37,12 @@ def _purge(url: str) -> None:
     """Tasks an earlier run left in this vhost would reach this run's worker."""
     with Connection(url, connect_timeout=5) as conn:
         for name in QUEUES:
-            channel = conn.channel()
-            try:
+            channel: Any = conn.channel()
+            # A queue not declared yet has nothing to purge (and the broker closes the channel).
+            with contextlib.suppress(Exception):
                 channel.queue_purge(name)
-            except Exception:  # noqa: BLE001 - not declared yet: nothing to purge
-                pass
-            finally:
-                try:
-                    channel.close()
-                except Exception:  # noqa: BLE001 - closed by the broker already
-                    pass
+            with contextlib.suppress(Exception):
+                channel.close()
 
 
 @pytest.fixture(scope="module")
