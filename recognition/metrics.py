@@ -2,6 +2,7 @@
 (a web process for the API, an inference worker for live and submitted drawings, the
 training worker for runs; workers serve theirs as hwr_site/worker_metrics.py says)."""
 
+import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,22 +32,24 @@ TRAINING_RUNS = Counter(
     ["outcome"],
 )
 
-_loaded: list[str] = []  # the version this process last loaded, if any
+_loaded: dict[str, str | bool] = {"version": "", "ok": False}  # what this process reports
 
 
 def model_loaded(version: str) -> None:
     """The active model `version` is loaded (called on every use: cheap when unchanged)."""
-    if _loaded and _loaded[0] == version:
+    if _loaded["ok"] and _loaded["version"] == version:
         return
-    if _loaded:
-        MODEL_LOADED.remove(_loaded[0])
-    _loaded[:] = [version]
+    if _loaded["version"] != version:
+        with contextlib.suppress(KeyError):  # never reported
+            MODEL_LOADED.remove(_loaded["version"])
+    _loaded.update(version=version, ok=True)
     MODEL_LOADED.labels(version=version).set(1)
 
 
 def model_load_failed() -> None:
     """Loading the active model failed: the version this process had (if any) reads 0."""
-    MODEL_LOADED.labels(version=_loaded[0] if _loaded else "").set(0)
+    _loaded["ok"] = False
+    MODEL_LOADED.labels(version=str(_loaded["version"])).set(0)
 
 
 class InferenceTask:

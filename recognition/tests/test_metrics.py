@@ -75,3 +75,16 @@ def test_a_training_run_that_fails_counts_as_failed(version):
     before = sample("inkwell_training_runs_total", outcome="failed")
     assert services.model_train(version_id=queued.pk).status == "failed"
     assert sample("inkwell_training_runs_total", outcome="failed") == before + 1
+
+
+def test_the_model_reads_0_after_a_failed_load_and_1_once_it_loads_again(version, tmp_path):
+    active = ModelVersion.objects.get(name=version)
+    ModelVersion.objects.filter(pk=active.pk).update(artifact_dir=str(tmp_path / "gone"))
+    forget_active_model()
+    with pytest.raises(Exception, match="model"):
+        active_recognizer()
+    assert sample("inkwell_model_loaded", version=version) == 0
+    forget_active_model()
+    ModelVersion.objects.filter(pk=active.pk).update(artifact_dir=active.artifact_dir)
+    active_recognizer()
+    assert sample("inkwell_model_loaded", version=version) == 1
