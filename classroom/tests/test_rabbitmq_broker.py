@@ -30,7 +30,7 @@ from recognition.tests.sockets import next_of_type, open_socket, session_headers
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
-QUEUES = (queues.DEFAULT, queues.INFERENCE, queues.TRAINING)
+QUEUES = queues.ALL
 
 
 def _purge(url: str) -> None:
