@@ -21,3 +21,7 @@ class ClassroomConfig(AppConfig):
         # Retraining may include teacher-verified attempts (issue 6); recognition asks
         # for them through this hook rather than importing the classroom app.
         register_training_source("classroom", _verified_samples)
+
+        from classroom import metrics
+
+        metrics.register()

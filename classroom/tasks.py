@@ -13,6 +13,7 @@ from classroom.models import Attempt
 from classroom.results import attempt_result
 from hwr_site.realtime.replies import send_to_channel
 from recognition.engine.errors import RecognitionError
+from recognition.metrics import InferenceTask
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,9 @@ def recognize_attempt(
 
     Returns whether it was recognised: False only in-process, when it stays pending."""
     try:
-        attempt = services.attempt_recognize(attempt_id=attempt_id)
+        with InferenceTask("recognize_attempt").run() as measured:
+            attempt = services.attempt_recognize(attempt_id=attempt_id)
+            measured.model_version = attempt.model_version
     except Exception:
         if not self.request.is_eager:
             raise  # retried from the broker, with backoff

@@ -10,6 +10,7 @@ from hwr_site.realtime.replies import send_to_channel
 from recognition import services, training
 from recognition.answers import recognition_answer
 from recognition.engine.errors import RecognitionError
+from recognition.metrics import InferenceTask
 
 # A live prediction is only useful while the student is still looking at that drawing: one
 # queued longer ago (a backlog after a worker outage) is dropped unanswered. Checked here
@@ -35,20 +36,24 @@ def recognize_ink(
     `queued_at` (Unix time) makes a prediction nobody waits for any more be skipped;
     `guides` (CONTRACTS section 8) decide case pairs.
     """
-    if queued_at is not None and time.time() - queued_at > LIVE_PREDICTION_EXPIRES_S:
-        return
-    try:
-        recognition = services.ink_recognize(
-            strokes=strokes, charset=charset, source="live", guides=guides
-        )
-    except RecognitionError as exc:
-        send_to_channel(
-            reply_channel,
-            {"type": "prediction.failed", "seq": seq, "code": exc.code, "message": exc.message},
-        )
-        return
-    answer = recognition_answer(recognition)
-    send_to_channel(reply_channel, {"type": "prediction.ready", "seq": seq, **answer})
+    with InferenceTask("recognize_ink").run() as measured:
+        if queued_at is not None and time.time() - queued_at > LIVE_PREDICTION_EXPIRES_S:
+            measured.outcome = "expired"
+            return
+        try:
+            recognition = services.ink_recognize(
+                strokes=strokes, charset=charset, source="live", guides=guides
+            )
+        except RecognitionError as exc:
+            measured.outcome = "error"
+            send_to_channel(
+                reply_channel,
+                {"type": "prediction.failed", "seq": seq, "code": exc.code, "message": exc.message},
+            )
+            return
+        measured.model_version = recognition.model_version
+        answer = recognition_answer(recognition)
+        send_to_channel(reply_channel, {"type": "prediction.ready", "seq": seq, **answer})
 
 
 @shared_task(name=training.TRAIN_TASK, ignore_result=True)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from recognition.metrics import TRAINING_RUNS
 from recognition.models import ModelVersion
 from recognition.services import RegistryError
 
@@ -287,10 +288,12 @@ def model_train(*, version_id: int) -> ModelVersion:
     except TrainingCancelled:
         _fail(version, "Cancelled by an admin.", log_lines)
         shutil.rmtree(work_dir, ignore_errors=True)
+        TRAINING_RUNS.labels(outcome="failed").inc()
         return version
     except Exception as exc:  # noqa: BLE001 - any crash ends the run as failed, with its reason
         _fail(version, f"{type(exc).__name__}: {exc}", [*log_lines, traceback.format_exc()])
         shutil.rmtree(work_dir, ignore_errors=True)
+        TRAINING_RUNS.labels(outcome="failed").inc()
         return version
     card["metrics"] = {**card.get("metrics", {}), "holdout": metrics}
     # Only if nothing else ended it meanwhile (a cancel, or the stale-training sweep).
@@ -311,6 +314,8 @@ def model_train(*, version_id: int) -> ModelVersion:
     ):
         _fail(version, "Cancelled by an admin.", log_lines)
     version.refresh_from_db()
+    succeeded = version.status == ModelVersion.Status.READY
+    TRAINING_RUNS.labels(outcome="succeeded" if succeeded else "failed").inc()
     return version
 
 

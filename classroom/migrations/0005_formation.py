@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classroom', '0003_attempt_dashboard_index'),
+        ('classroom', '0004_attempt_pending_index'),
     ]
 
     operations = [
