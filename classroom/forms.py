@@ -63,7 +63,7 @@ class SignUpForm(UserCreationForm):
 class ClassroomForm(forms.ModelForm):
     class Meta:
         model = Classroom
-        fields = ("name",)
+        fields = ("name", "spoken_prompts")
         labels = {"name": "Class name"}
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "off"})}
 

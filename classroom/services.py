@@ -98,6 +98,14 @@ def class_rename(*, classroom: Classroom, name: str) -> Classroom:
     return classroom
 
 
+def class_set_spoken_prompts(*, classroom: Classroom, spoken: bool) -> Classroom:
+    """Turn the practice page's spoken prompts and praise on or off for the class."""
+    with transaction.atomic():
+        classroom.spoken_prompts = spoken
+        classroom.save(update_fields=["spoken_prompts"])
+    return classroom
+
+
 def class_set_archived(*, classroom: Classroom, archived: bool) -> Classroom:
     """Archive a class (no one can join, students stop seeing its work) or bring it back."""
     with transaction.atomic():

@@ -162,6 +162,7 @@ export class PracticeView {
     const fb = this.els.feedback;
     if (fb) {
       fb.dataset.verdict = verdict;
+      fb.dataset.score = String(scoreOf(frame)); // for tools and tests; the child sees stars
       fb.classList.toggle("is-celebrating", passed);
     }
     return { passed, failed, verdict };
@@ -174,6 +175,7 @@ export class PracticeView {
     fb.replaceChildren();
     fb.removeAttribute("data-correct");
     delete fb.dataset.verdict;
+    delete fb.dataset.score;
     delete fb.dataset.state;
     fb.classList.remove("is-celebrating");
   }
