@@ -172,3 +172,23 @@ def test_a_dot_is_refused_kindly_and_not_counted(
         context.close()
     assert "just a dot" in notice
     assert not exercise.attempts.exists()
+
+
+def test_on_a_touch_tablet_there_are_no_key_hints_and_show_me_how_draws_the_model(
+    asgi_server, celery_worker, browser, client, student, classroom
+):
+    exercise = ExerciseFactory.create(classroom=classroom, characters="a", repetitions=1)
+    context = logged_in_context(
+        browser, client, student, viewport=TABLET, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{asgi_server}/practice/{exercise.pk}/")
+        page.wait_for_selector("#ws-status[data-state=open]", timeout=10_000)
+        keys_shown = page.is_visible("#ink-keys")
+        page.tap("#btn-show")
+        page.wait_for_selector("#ink-canvas[data-demo=running]", timeout=5_000)
+        page.wait_for_selector("#ink-canvas[data-demo=done]", timeout=10_000)
+    finally:
+        context.close()
+    assert not keys_shown
