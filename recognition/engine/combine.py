@@ -1,0 +1,194 @@
+"""Join a raster model and pen-path models into one served model (preprocessing version 2).
+
+Usage (from the repository root)::
+
+    python -m recognition.engine.combine --raster var/models/ensemble \
+        --points var/models/points1 [--points var/models/points2] --out var/models/combined
+
+The raster folder is a finished raster model (version 1: ``model.tflite`` + card); each
+points folder is a finished :mod:`points_training` run. Several pen-path models are averaged
+into one ``model_points.tflite`` (int8 weights). Everything chosen here is chosen on the
+val split, with what will be served (the LiteRT files):
+
+- ``points_weight`` w: ink is answered with ``(1 - w) * raster + w * points``; every w of a
+  grid is scored and the one with the best val top1_35 + top1 is kept (the grid goes into
+  the card);
+- ``reject_threshold`` for ink, on the mixed outputs (rule of
+  :func:`training.choose_reject_threshold`);
+- ``image_reject_threshold`` for photos and scans (raster model only), on val characters
+  and val scribbles rendered by :mod:`image_renders`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .export import KERAS_NAME, TFLITE_NAME, export_tflite, read_model_card, write_model_card
+from .image_renders import conditions, render_image
+from .labels import CLASS_INDEX
+from .points import FEATURES, POINTS, POINTS_VERSION
+from .points_training import POINTS_CARD, POINTS_KERAS, POINTS_TFLITE, sequences
+from .preprocessing import image_to_raster
+from .runtime import RASTER_AND_POINTS, _Session
+from .scribbles import make_scribbles
+from .training import SCRIBBLE_VAL_SEED, Log, _accuracy_report, choose_reject_threshold, rasterise
+
+WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
+#: Val characters and scribbles rendered as pictures to choose the images' threshold.
+IMAGE_CALIBRATION = 1800
+IMAGE_SCRIBBLES = 360
+IMAGE_SEED = 7
+
+
+def average_points_models(folders: Sequence[Path]) -> Any:
+    """One Keras model averaging the pen-path models' outputs."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(POINTS, FEATURES), name="points")
+    outputs = []
+    for i, folder in enumerate(folders):
+        loaded = keras.models.load_model(Path(folder) / POINTS_KERAS, compile=False)
+        config = loaded.get_config()
+        config["name"] = f"points_{i + 1}"
+        member = keras.Model.from_config(config)
+        member.set_weights(loaded.get_weights())
+        outputs.append(member(inputs))
+    averaged = layers.Average(name="probs")(outputs) if len(outputs) > 1 else outputs[0]
+    return keras.Model(inputs, averaged, name="inkwell_points_ensemble")
+
+
+def _predict(session: _Session, x: np.ndarray, batch: int = 512) -> np.ndarray:
+    return np.concatenate(
+        [session.run(x[i : i + batch].astype(np.float32)) for i in range(0, len(x), batch)]
+    )
+
+
+def image_probabilities(
+    session: _Session, strokes_list: list[list[np.ndarray]], seed: int
+) -> np.ndarray:
+    """Raster-model outputs for inks rendered as pictures (cycling the test conditions)."""
+    rng = np.random.default_rng(seed)
+    grid = conditions()
+    rasters = np.stack(
+        [
+            image_to_raster(render_image(strokes, grid[k % len(grid)], rng))
+            for k, strokes in enumerate(strokes_list)
+        ]
+    )
+    return _predict(session, rasters)
+
+
+def combine(
+    raster_dir: Path,
+    points_dirs: Sequence[Path],
+    out: Path,
+    version: str | None = None,
+    log: Log = print,
+) -> dict[str, Any]:
+    """Write the combined model folder ``out``; return its card."""
+    from .training import load_split
+
+    started = time.time()
+    out.mkdir(parents=True, exist_ok=True)
+    raster_card = read_model_card(raster_dir)
+    shutil.copy(raster_dir / TFLITE_NAME, out / TFLITE_NAME)
+    if (raster_dir / KERAS_NAME).is_file():
+        shutil.copy(raster_dir / KERAS_NAME, out / KERAS_NAME)
+    points_cards = [json.loads((Path(d) / POINTS_CARD).read_text()) for d in points_dirs]
+    if len(points_dirs) == 1:
+        shutil.copy(Path(points_dirs[0]) / POINTS_TFLITE, out / POINTS_TFLITE)
+        points_bytes = (out / POINTS_TFLITE).stat().st_size
+    else:
+        points_bytes = export_tflite(
+            average_points_models(points_dirs), out / POINTS_TFLITE, quantize=True
+        )
+    data = list(raster_card["training"]["config"]["data"])
+    val_samples, _ = load_split(data, ["val"])
+    strokes = [list(s.ink.strokes) for s in val_samples]
+    labels = np.array([CLASS_INDEX[s.label] for s in val_samples])
+    scribbles = make_scribbles(max(len(val_samples) // 5, 200), SCRIBBLE_VAL_SEED)
+    raster_session = _Session(out / TFLITE_NAME, 512)
+    points_session = _Session(out / POINTS_TFLITE, 512, (POINTS, FEATURES))
+    raster_val = _predict(raster_session, rasterise(strokes, None, 1) / 255.0)
+    raster_scr = _predict(raster_session, rasterise(scribbles, None, 1) / 255.0)
+    points_val = _predict(points_session, sequences(strokes, None))
+    points_scr = _predict(points_session, sequences(scribbles, None))
+
+    grid = []
+    for w in WEIGHTS:
+        report = _accuracy_report((1 - w) * raster_val + w * points_val, labels)
+        grid.append({"points_weight": w, **report})
+        log(f"points weight {w}: {report}")
+    best = max(grid, key=lambda g: (g["top1_35"] + g["top1"], -abs(g["points_weight"] - 0.5)))
+    w = float(best["points_weight"])
+    mixed_val = (1 - w) * raster_val + w * points_val
+    rejection = choose_reject_threshold(mixed_val, (1 - w) * raster_scr + w * points_scr)
+    log(f"chosen points weight {w}; ink rejection {rejection}")
+
+    rng = np.random.default_rng(IMAGE_SEED)
+    pick = rng.choice(len(strokes), min(IMAGE_CALIBRATION, len(strokes)), replace=False)
+    image_val = image_probabilities(raster_session, [strokes[i] for i in pick], IMAGE_SEED)
+    image_scr = image_probabilities(raster_session, scribbles[:IMAGE_SCRIBBLES], IMAGE_SEED + 1)
+    image_rejection = choose_reject_threshold(image_val, image_scr)
+    image_report = _accuracy_report(image_val, labels[pick])
+    log(f"images (val renders, before rejection): {image_report}; rejection {image_rejection}")
+
+    card: dict[str, Any] = {
+        **{k: v for k, v in raster_card.items() if k not in ("metrics", "commands", "notes")},
+        "version": version or str(raster_card["version"]),
+        "preprocessing_version": RASTER_AND_POINTS,
+        "points_version": POINTS_VERSION,
+        "points_weight": w,
+        "reject_threshold": rejection["reject_threshold"],
+        "image_reject_threshold": image_rejection["reject_threshold"],
+        "summary": (
+            "Two views of the ink, mixed: "
+            + raster_card.get("summary", "a CNN over the ink's raster").rstrip(".")
+            + f" (weight {1 - w:.1f}), and {len(points_dirs)} 1-D CNN(s) over the pen's "
+            f"path resampled to {POINTS} points (weight {w:.1f}). Photos and scans go through "
+            "the raster model alone."
+        ),
+        "points": {
+            "members": [
+                {"folder": str(d), **{k: c[k] for k in ("config", "params", "seconds", "val")}}
+                for d, c in zip(points_dirs, points_cards, strict=True)
+            ],
+            "history": points_cards[0]["history"],
+            "tflite_bytes": points_bytes,
+        },
+        "combination": {
+            "rule": "(1 - w) * raster + w * points, w chosen on val (top1_35 + top1)",
+            "grid": grid,
+            "raster_alone": grid[0],
+            "points_alone": grid[-1],
+            "image_val_renders": {**image_report, **image_rejection, "n": len(pick)},
+            "seconds": round(time.time() - started, 1),
+        },
+        "metrics": {"val": {**_accuracy_report(mixed_val, labels), **rejection}},
+    }
+    write_model_card(out, card)
+    log(f"wrote {out}")
+    return card
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raster", required=True, help="raster model folder (version 1)")
+    parser.add_argument("--points", action="append", required=True, help="points_training run")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--version", help="model version name (default: the raster model's)")
+    args = parser.parse_args(argv)
+    combine(Path(args.raster), [Path(p) for p in args.points], Path(args.out), args.version)
+
+
+if __name__ == "__main__":
+    main()
