@@ -93,16 +93,21 @@ def combine(
     out: Path,
     version: str | None = None,
     log: Log = print,
+    max_val: int | None = None,
 ) -> dict[str, Any]:
-    """Write the combined model folder ``out``; return its card."""
+    """Write the combined model folder ``out`` (may be ``raster_dir`` itself); return its card.
+
+    ``max_val`` caps the val characters used (a quick retraining), seeded.
+    """
     from .training import load_split
 
     started = time.time()
     out.mkdir(parents=True, exist_ok=True)
     raster_card = read_model_card(raster_dir)
-    shutil.copy(raster_dir / TFLITE_NAME, out / TFLITE_NAME)
-    if (raster_dir / KERAS_NAME).is_file():
-        shutil.copy(raster_dir / KERAS_NAME, out / KERAS_NAME)
+    if Path(raster_dir).resolve() != out.resolve():
+        shutil.copy(raster_dir / TFLITE_NAME, out / TFLITE_NAME)
+        if (raster_dir / KERAS_NAME).is_file():
+            shutil.copy(raster_dir / KERAS_NAME, out / KERAS_NAME)
     points_cards = [json.loads((Path(d) / POINTS_CARD).read_text()) for d in points_dirs]
     if len(points_dirs) == 1:
         shutil.copy(Path(points_dirs[0]) / POINTS_TFLITE, out / POINTS_TFLITE)
@@ -113,6 +118,9 @@ def combine(
         )
     data = list(raster_card["training"]["config"]["data"])
     val_samples, _ = load_split(data, ["val"])
+    if max_val is not None and len(val_samples) > max_val:
+        pick = np.random.default_rng(0).choice(len(val_samples), max_val, replace=False)
+        val_samples = [val_samples[i] for i in sorted(pick)]
     strokes = [list(s.ink.strokes) for s in val_samples]
     labels = np.array([CLASS_INDEX[s.label] for s in val_samples])
     scribbles = make_scribbles(max(len(val_samples) // 5, 200), SCRIBBLE_VAL_SEED)
@@ -137,7 +145,8 @@ def combine(
     rng = np.random.default_rng(IMAGE_SEED)
     pick = rng.choice(len(strokes), min(IMAGE_CALIBRATION, len(strokes)), replace=False)
     image_val = image_probabilities(raster_session, [strokes[i] for i in pick], IMAGE_SEED)
-    image_scr = image_probabilities(raster_session, scribbles[:IMAGE_SCRIBBLES], IMAGE_SEED + 1)
+    n_scribbles = min(IMAGE_SCRIBBLES, max(len(pick) // 5, 50))
+    image_scr = image_probabilities(raster_session, scribbles[:n_scribbles], IMAGE_SEED + 1)
     image_rejection = choose_reject_threshold(image_val, image_scr)
     image_report = _accuracy_report(image_val, labels[pick])
     log(f"images (val renders, before rejection): {image_report}; rejection {image_rejection}")

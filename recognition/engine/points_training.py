@@ -62,26 +62,41 @@ class PointsConfig:
     augmented_copies: int = 2
     scribble_fraction: float = 0.06
     fragment_ratio: float = 0.15
+    #: Chance, per augmented sample, that each stroke is reversed and the order shuffled:
+    #: other writers draw an O the other way round or cross a t first.
+    reorder: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _points_chunk(args: tuple[list[list[np.ndarray]], int | None]) -> np.ndarray:
-    strokes_list, seed = args
+def _reordered(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+    """Strokes with some reversed and their order shuffled."""
+    out = [s[::-1] if rng.random() < 0.5 else s for s in strokes]
+    return [out[i] for i in rng.permutation(len(out))]
+
+
+def _points_chunk(args: tuple[list[list[np.ndarray]], int | None, float]) -> np.ndarray:
+    strokes_list, seed, reorder = args
     rng = np.random.default_rng(seed) if seed is not None else None
     out = np.empty((len(strokes_list), POINTS, FEATURES), dtype=np.float16)
     for i, strokes in enumerate(strokes_list):
         if rng is not None:
             strokes, _ = augment_strokes(strokes, rng)
+            if reorder and rng.random() < reorder:
+                strokes = _reordered(strokes, rng)
         out[i] = ink_to_points(strokes)
     return out
 
 
 def sequences(
-    strokes_list: list[list[np.ndarray]], seed: int | None, workers: int = 1, chunk: int = 4000
+    strokes_list: list[list[np.ndarray]],
+    seed: int | None,
+    workers: int = 1,
+    chunk: int = 4000,
+    reorder: float = 0.0,
 ) -> np.ndarray:
     """Point sequences (float16) of many inks; ``seed`` None means no augmentation."""
     jobs = [
-        (strokes_list[i : i + chunk], None if seed is None else seed * 100_003 + i)
+        (strokes_list[i : i + chunk], None if seed is None else seed * 100_003 + i, reorder)
         for i in range(0, len(strokes_list), chunk)
     ]
     if workers > 1 and len(jobs) > 1:
@@ -125,7 +140,7 @@ def train_points(
     t0 = time.time()
     strokes = [list(s.ink.strokes) for s in train_samples]
     versions = [sequences(strokes, None, workers)] + [
-        sequences(strokes, config.seed * 10 + k + 1, workers)
+        sequences(strokes, config.seed * 10 + k + 1, workers, reorder=config.reorder)
         for k in range(config.augmented_copies)
     ]
     scribbles = [
@@ -227,6 +242,8 @@ def train_points(
         "val": report,
     }
     (out / POINTS_CARD).write_text(json.dumps(card, indent=2) + "\n")
+    ckpt.unlink()  # finished: nothing left to resume
+    state_path.unlink()
     return card
 
 
@@ -240,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=PointsConfig.batch_size)
     parser.add_argument("--learning-rate", type=float, default=PointsConfig.learning_rate)
     parser.add_argument("--augmented-copies", type=int, default=PointsConfig.augmented_copies)
+    parser.add_argument("--reorder", type=float, default=PointsConfig.reorder)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
@@ -253,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         augmented_copies=args.augmented_copies,
+        reorder=args.reorder,
         seed=args.seed,
     )
     card = train_points(config, log=lambda line: print(line, flush=True), workers=args.workers)

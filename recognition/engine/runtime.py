@@ -169,14 +169,16 @@ class Recognizer:
 
     def ink_probabilities(self, inks: list[Ink]) -> np.ndarray:
         """Network outputs (n, 63) for parsed inks: both views mixed where the model has two."""
-        rasters = np.stack([ink_to_raster(ink) for ink in inks])
-        probs = self.probabilities(rasters)
         if self._points_single is None or self._points_batch is None:
-            return probs
+            return self.probabilities(np.stack([ink_to_raster(ink) for ink in inks]))
         seqs = np.stack([ink_to_points(ink) for ink in inks])
         session = self._points_single if len(seqs) == 1 else self._points_batch
+        points = session.run(seqs)
         w = self.points_weight
-        return np.asarray((1.0 - w) * probs + w * session.run(seqs), dtype=np.float32)
+        if w >= 1.0:  # the pen path alone: no raster to draw
+            return points
+        probs = self.probabilities(np.stack([ink_to_raster(ink) for ink in inks]))
+        return np.asarray((1.0 - w) * probs + w * points, dtype=np.float32)
 
     def decide(
         self, probs: np.ndarray, charset: str | None = None, latency_ms: float = 0.0
