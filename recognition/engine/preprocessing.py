@@ -273,19 +273,24 @@ def _remove_rules(ink: np.ndarray) -> np.ndarray:
     if w < 16 or h < 16:
         return ink
     step = max(1, w // 128)
-    small = ink[::step, ::step]
-    best, best_level = 0.0, 0.0
-    for slope in _RULE_SLOPES:
-        level = float(_rule_profile(small, float(slope))[0].max())
-        if level > best_level:
-            best, best_level = float(slope), level
-    if best_level < _RULE_LEVEL:
-        return ink
-    profile, rows = _rule_profile(ink, best)
-    # A rule one pixel off the sheared row still counts (thick or slightly curved rules).
-    spread = np.maximum(profile, np.maximum(np.r_[0, profile[:-1]], np.r_[profile[1:], 0]) * 0.8)
-    rule_level = np.where(spread >= _RULE_LEVEL, spread, 0.0)
-    return np.clip(ink - rule_level[rows], 0.0, 1.0).astype(np.float32)
+    # Seen in perspective, rules converge: each may have its own slope, so the strongest
+    # is taken out and the search repeated, a few times.
+    for _ in range(4):
+        small = ink[::step, ::step]
+        best, best_level = 0.0, 0.0
+        for slope in _RULE_SLOPES:
+            level = float(_rule_profile(small, float(slope))[0].max())
+            if level > best_level:
+                best, best_level = float(slope), level
+        if best_level < _RULE_LEVEL:
+            break
+        profile, rows = _rule_profile(ink, best)
+        # A rule one pixel off the sheared row still counts (thick or slightly curved rules).
+        near = np.maximum(np.r_[0, profile[:-1]], np.r_[profile[1:], 0])
+        spread = np.maximum(profile, near * 0.8)
+        rule_level = np.where(spread >= _RULE_LEVEL, spread, 0.0)
+        ink = np.clip(ink - rule_level[rows], 0.0, 1.0).astype(np.float32)
+    return ink
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -403,9 +408,15 @@ def image_to_raster(data: bytes | Image.Image) -> np.ndarray:
     threshold = max(_otsu(ink), 0.15)
     # Hysteresis: faint pixels (pencil, anti-aliased hairlines) count when they touch
     # clearly dark ones.
-    mask = _hysteresis(ink > 0.65 * threshold, ink > threshold)
+    mask = _hysteresis(ink > 0.5 * threshold, ink > threshold)
     if not mask.any():
         return np.zeros((SIZE, SIZE), dtype=np.float32)
+    # Blurred felt-tip fills the loops of a, e, g: the strokes' cores (a second Otsu split
+    # above the first) keep them open, unless that would break the strokes apart.
+    core_threshold = _otsu(ink[mask])
+    core = mask & (ink > core_threshold)
+    if core.any() and len(_components(core)[1]) <= len(_components(mask)[1]):
+        mask = core
     mask = _despeckle(mask)
     ys, xs = np.nonzero(mask)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
