@@ -48,6 +48,17 @@ IMAGE_SCRIBBLES = 360
 IMAGE_SEED = 7
 
 
+def _summary(raster_card: dict[str, Any], n_points: int, w: float) -> str:
+    raster = raster_card.get("summary", "A CNN over the ink's raster.").rstrip(".")
+    pen = f"{n_points} 1-D CNN(s) over the pen's path resampled to {POINTS} points, averaged"
+    if w >= 1.0:
+        return f"Ink: {pen}. Photos and scans: {raster[0].lower()}{raster[1:]}."
+    return (
+        f"Ink: {pen} (weight {w:.1f}), mixed with the raster view (weight {1 - w:.1f}): "
+        f"{raster[0].lower()}{raster[1:]}. Photos and scans: the raster view alone."
+    )
+
+
 def average_points_models(folders: Sequence[Path]) -> Any:
     """One Keras model averaging the pen-path models' outputs."""
     import keras
@@ -94,10 +105,13 @@ def combine(
     version: str | None = None,
     log: Log = print,
     max_val: int | None = None,
+    points_weight: float | None = None,
 ) -> dict[str, Any]:
     """Write the combined model folder ``out`` (may be ``raster_dir`` itself); return its card.
 
-    ``max_val`` caps the val characters used (a quick retraining), seeded.
+    ``max_val`` caps the val characters used (a quick retraining), seeded. ``points_weight``
+    fixes w instead of taking the grid's best (the grid is still scored and recorded): 1.0
+    serves ink from the pen path alone, without drawing a raster.
     """
     from .training import load_split
 
@@ -137,7 +151,7 @@ def combine(
         grid.append({"points_weight": w, **report})
         log(f"points weight {w}: {report}")
     best = max(grid, key=lambda g: (g["top1_35"] + g["top1"], -abs(g["points_weight"] - 0.5)))
-    w = float(best["points_weight"])
+    w = float(best["points_weight"]) if points_weight is None else points_weight
     mixed_val = (1 - w) * raster_val + w * points_val
     rejection = choose_reject_threshold(mixed_val, (1 - w) * raster_scr + w * points_scr)
     log(f"chosen points weight {w}; ink rejection {rejection}")
@@ -159,13 +173,7 @@ def combine(
         "points_weight": w,
         "reject_threshold": rejection["reject_threshold"],
         "image_reject_threshold": image_rejection["reject_threshold"],
-        "summary": (
-            "Two views of the ink, mixed: "
-            + raster_card.get("summary", "a CNN over the ink's raster").rstrip(".")
-            + f" (weight {1 - w:.1f}), and {len(points_dirs)} 1-D CNN(s) over the pen's "
-            f"path resampled to {POINTS} points (weight {w:.1f}). Photos and scans go through "
-            "the raster model alone."
-        ),
+        "summary": _summary(raster_card, len(points_dirs), w),
         "points": {
             "members": [
                 {"folder": str(d), **{k: c[k] for k in ("config", "params", "seconds", "val")}}
@@ -175,7 +183,9 @@ def combine(
             "tflite_bytes": points_bytes,
         },
         "combination": {
-            "rule": "(1 - w) * raster + w * points, w chosen on val (top1_35 + top1)",
+            "rule": "(1 - w) * raster + w * points, w chosen on val (top1_35 + top1)"
+            + ("" if points_weight is None else f"; fixed at {points_weight} by the caller"),
+            "best_on_val": best,
             "grid": grid,
             "raster_alone": grid[0],
             "points_alone": grid[-1],
@@ -195,8 +205,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--points", action="append", required=True, help="points_training run")
     parser.add_argument("--out", required=True)
     parser.add_argument("--version", help="model version name (default: the raster model's)")
+    parser.add_argument(
+        "--points-weight", type=float, help="fix w (default: the best on val); 1: pen path alone"
+    )
     args = parser.parse_args(argv)
-    combine(Path(args.raster), [Path(p) for p in args.points], Path(args.out), args.version)
+    combine(
+        Path(args.raster),
+        [Path(p) for p in args.points],
+        Path(args.out),
+        args.version,
+        points_weight=args.points_weight,
+    )
 
 
 if __name__ == "__main__":
