@@ -1,5 +1,5 @@
 """CPU cost of queueing one live prediction: Celery's `apply_async` against the message
-`recognition.publishing` builds and pushes itself (docs/decisions/008-lean-live-path.md).
+`hwr_site.realtime.publishing` builds and pushes itself (docs/decisions/008-lean-live-path.md).
 
     .venv/bin/python bench/bench_publish.py [--n 2000]
 
@@ -15,8 +15,11 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from bench_live import REPO, test_inks
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import test_inks
 
 
 def a_drawing() -> list:
@@ -45,14 +48,13 @@ def main() -> None:
         SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret"),
         LOG_LEVEL="WARNING",
     )
-    sys.path.insert(0, str(REPO))
     import django
 
     django.setup()
     import redis
 
     from hwr_site import queues
-    from recognition.publishing import task_message
+    from hwr_site.realtime.publishing import task_message
     from recognition.tasks import recognize_ink
 
     client = redis.Redis.from_url(redis_url)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.harness import UNIPEN  # noqa: E402
 from recognition.engine.image_renders import conditions, render_image  # noqa: E402
 
 
@@ -36,8 +36,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", default="test", help="never tune on test: use val for that")
     args = parser.parse_args()
-    data = Path(os.environ.get("INKWELL_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
-    with gzip.open(data / "unipen-1abc.jsonl.gz", "rt") as f:
+    with gzip.open(UNIPEN, "rt") as f:
         rows = [r for r in map(json.loads, f) if r["split"] == args.split]
     rng = np.random.default_rng(args.seed)
     grid = conditions()

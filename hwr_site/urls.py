@@ -9,14 +9,16 @@ urlpatterns = [
     # The API first: resolving walks this list, and every include tried on the way costs time.
     path("api/v1/", include("recognition.api_urls")),
     path("api/v1/", include("classroom.api_urls")),
+    path("api/v1/", include("chat.api_urls")),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", ops.metrics, name="prometheus-django-metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("recognition.urls")),
     path("", include("classroom.urls")),
+    path("", include("chat.urls")),
 ]
 
 if settings.DEBUG:
