@@ -106,12 +106,14 @@ def combine(
     log: Log = print,
     max_val: int | None = None,
     points_weight: float | None = None,
+    both_directions: bool = True,
 ) -> dict[str, Any]:
     """Write the combined model folder ``out`` (may be ``raster_dir`` itself); return its card.
 
     ``max_val`` caps the val characters used (a quick retraining), seeded. ``points_weight``
     fixes w instead of taking the grid's best (the grid is still scored and recorded): 1.0
-    serves ink from the pen path alone, without drawing a raster.
+    serves ink from the pen path alone, without drawing a raster. ``both_directions`` reads
+    the pen path as drawn and reversed (see :mod:`runtime`); everything is chosen that way.
     """
     from .training import load_split
 
@@ -144,6 +146,12 @@ def combine(
     raster_scr = _predict(raster_session, rasterise(scribbles, None, 1) / 255.0)
     points_val = _predict(points_session, sequences(strokes, None))
     points_scr = _predict(points_session, sequences(scribbles, None))
+    if both_directions:  # as the runtime reads it: as drawn and with strokes reversed
+        back = _predict(points_session, sequences([[s[::-1] for s in k] for k in strokes], None))
+        back_scr = _predict(
+            points_session, sequences([[s[::-1] for s in k] for k in scribbles], None)
+        )
+        points_val, points_scr = (points_val + back) / 2, (points_scr + back_scr) / 2
 
     grid = []
     for w in WEIGHTS:
@@ -171,6 +179,7 @@ def combine(
         "preprocessing_version": RASTER_AND_POINTS,
         "points_version": POINTS_VERSION,
         "points_weight": w,
+        "points_both_directions": both_directions,
         "reject_threshold": rejection["reject_threshold"],
         "image_reject_threshold": image_rejection["reject_threshold"],
         "summary": _summary(raster_card, len(points_dirs), w),
@@ -208,6 +217,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--points-weight", type=float, help="fix w (default: the best on val); 1: pen path alone"
     )
+    parser.add_argument(
+        "--one-direction",
+        action="store_true",
+        help="read the pen path only as drawn (a backwards stroke may read as another letter)",
+    )
     args = parser.parse_args(argv)
     combine(
         Path(args.raster),
@@ -215,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         Path(args.out),
         args.version,
         points_weight=args.points_weight,
+        both_directions=not args.one_direction,
     )
 
 

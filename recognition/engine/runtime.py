@@ -10,7 +10,9 @@ Two model layouts are served (``preprocessing_version`` in the card):
 - ``"2"``: the same raster model plus ``model_points.tflite`` over the pen path of
   :mod:`points`; for ink their outputs are mixed, ``(1 - w) * raster + w * points`` with the
   card's ``points_weight``; photos and scans have no pen path and use the raster model
-  alone, with their own ``image_reject_threshold``.
+  alone, with their own ``image_reject_threshold``. With ``points_both_directions`` the pen
+  path is read as drawn and with every stroke reversed, and the two readings averaged, so a
+  character drawn backwards reads as the same character.
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ class Recognizer:
         self._single = _Session(model_dir / TFLITE_NAME, 1)
         self._batch = _Session(model_dir / TFLITE_NAME, 1)
         self.points_weight = 0.0
+        self.both_directions = bool(card.get("points_both_directions", False))
         self._points_single: _Session | None = None
         self._points_batch: _Session | None = None
         if str(card.get("preprocessing_version")) == RASTER_AND_POINTS:
@@ -174,6 +177,11 @@ class Recognizer:
         seqs = np.stack([ink_to_points(ink) for ink in inks])
         session = self._points_single if len(seqs) == 1 else self._points_batch
         points = session.run(seqs)
+        if self.both_directions:
+            # What was drawn, not which way: the same reading for strokes drawn backwards
+            # (formation checks judge the direction).
+            back = np.stack([ink_to_points([s[::-1] for s in ink.strokes]) for ink in inks])
+            points = (points + session.run(back)) / 2.0
         w = self.points_weight
         if w >= 1.0:  # the pen path alone: no raster to draw
             return points

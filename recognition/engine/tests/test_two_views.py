@@ -60,6 +60,9 @@ def test_ink_is_answered_with_the_two_views_mixed_by_the_cards_weight(
     mixed = shipped.ink_probabilities([SEVEN, ELL])
     assert shipped._points_batch is not None
     points = shipped._points_batch.run(np.stack([ink_to_points(SEVEN), ink_to_points(ELL)]))
+    if shipped.both_directions:
+        back = [ink_to_points([s[::-1] for s in i.strokes]) for i in (SEVEN, ELL)]
+        points = (points + shipped._points_batch.run(np.stack(back))) / 2
     raster = shipped.probabilities(np.stack([ink_to_raster(SEVEN), ink_to_raster(ELL)]))
     expected = points if w >= 1.0 else (1 - w) * raster + w * points
     assert np.allclose(mixed, expected, atol=1e-6)
@@ -95,3 +98,10 @@ def test_images_are_judged_by_their_own_reject_threshold(tmp_path: Path) -> None
     assert strict.recognize_image(_picture()).rejected  # every picture declined ...
     assert not strict.recognize(SEVEN).rejected  # ... while ink keeps its threshold
     assert not Recognizer.load(SHIPPED).recognize_image(_picture()).rejected
+
+
+def test_a_character_drawn_backwards_reads_as_the_same_character(shipped: Recognizer) -> None:
+    assert shipped.both_directions
+    backwards = parse_ink([[[25, 100], [60, 0], [0, 0]]])  # the 7, from its foot
+    ahead, behind = shipped.ink_probabilities([SEVEN, backwards])
+    assert np.allclose(ahead, behind, atol=1e-6)  # how it was drawn is formation's business
