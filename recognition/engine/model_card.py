@@ -78,7 +78,14 @@ def _points_lines(card: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"Ink is answered with (1 - w) x raster + w x pen path, w = {card.get('points_weight')} "
-        f"({comb.get('rule', '')}). Val (before rejection) for each w:",
+        f"({comb.get('rule', '')})"
+        + (
+            "; the pen path is read as drawn and with every stroke reversed, the two readings "
+            "averaged (`points_both_directions`)"
+            if card.get("points_both_directions")
+            else ""
+        )
+        + ". Val (before rejection) for each w:",
         "",
         "| w | top1 | top3 | top1_35 |",
         "|---|---|---|---|",
