@@ -1,12 +1,9 @@
 """REST API of the classroom app: a student's own attempts and exercises, a teacher's
 class dashboard."""
 
-from datetime import datetime, time
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
@@ -31,29 +28,28 @@ ATTEMPT_FILTERS = [
     OpenApiParameter("target", str, description="Only this target character"),
     OpenApiParameter("correct", bool, description="true or false"),
     OpenApiParameter("status", str, enum=["recognized", "pending"]),
-    OpenApiParameter("since", str, description="ISO date or date-time (inclusive)"),
+    OpenApiParameter("from", str, description="ISO date or date-time (inclusive)"),
+    OpenApiParameter(
+        "to", str, description="ISO date (that day included) or date-time (exclusive)"
+    ),
+    OpenApiParameter("since", str, description="Alias of from"),
     OpenApiParameter("until", str, description="ISO date or date-time (exclusive)"),
 ]
 
 
-def _when(value: str, name: str) -> datetime:
-    try:
-        parsed = parse_datetime(value) or parse_date(value)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise DomainError("bad_filter", f"{name} must be an ISO date or date-time.")
-    if not isinstance(parsed, datetime):  # a day starts at midnight in the site's time zone
-        parsed = datetime.combine(parsed, time.min)
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-
-
 def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attempt]:
     """Apply the query-string filters of the attempts list; bad values are a 400."""
-    if exercise := params.get("exercise"):
-        if not str(exercise).isdigit():
-            raise DomainError("bad_filter", "exercise must be an id.")
-        attempts = attempts.filter(exercise_id=int(exercise))
+    exercise = params.get("exercise")
+    if exercise and not str(exercise).isdigit():
+        raise DomainError("bad_filter", "exercise must be an id.")
+    try:
+        date_from, date_to = selectors.period_from_query(params)
+    except selectors.BadPeriod as error:
+        raise DomainError("bad_filter", str(error)) from error
+    filters = selectors.AttemptFilters(
+        exercise_id=int(exercise) if exercise else None, date_from=date_from, date_to=date_to
+    )
+    attempts = filters.apply(attempts)
     if target := params.get("target"):
         attempts = attempts.filter(target=target)
     if (correct := params.get("correct")) is not None:
@@ -64,10 +60,6 @@ def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attemp
         if status not in Attempt.Status.values:
             raise DomainError("bad_filter", "status must be recognized or pending.")
         attempts = attempts.filter(status=status)
-    if since := params.get("since"):
-        attempts = attempts.filter(created_at__gte=_when(since, "since"))
-    if until := params.get("until"):
-        attempts = attempts.filter(created_at__lt=_when(until, "until"))
     return attempts
 
 

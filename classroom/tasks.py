@@ -13,6 +13,7 @@ from classroom.models import Attempt
 from classroom.results import attempt_result
 from hwr_site.realtime.replies import send_to_channel
 from recognition.engine.errors import RecognitionError
+from recognition.metrics import InferenceTask
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,9 @@ def recognize_attempt(
 
     Returns whether it was recognised: False only in-process, when it stays pending."""
     try:
-        attempt = services.attempt_recognize(attempt_id=attempt_id)
+        with InferenceTask("recognize_attempt").run() as measured:
+            attempt = services.attempt_recognize(attempt_id=attempt_id)
+            measured.model_version = attempt.model_version
     except Exception:
         if not self.request.is_eager:
             raise  # retried from the broker, with backoff
@@ -59,8 +62,8 @@ PENDING_SWEEP_AGE = timedelta(minutes=2)
 STUDENT_SWEEP = 20
 
 
-@shared_task(name="classroom.recognize_pending_attempts", ignore_result=True)
-def recognize_pending_attempts(
+@shared_task(name="classroom.queue_pending_attempts", ignore_result=True)
+def queue_pending_attempts(
     min_age_s: float = PENDING_SWEEP_AGE.total_seconds(), student_id: int | None = None
 ) -> int:
     """Queue the attempts still waiting for recognition: the ones whose task was never
@@ -79,7 +82,7 @@ def recognize_pending_attempts(
 
 
 @worker_ready.connect
-def _queue_pending_attempts(**_: Any) -> None:
+def _queue_pending_at_start(**_: Any) -> None:
     # An attempt stored while the broker was unreachable, or whose task a killed worker took
     # with it, has no task: catch up at start. Recognising one twice is harmless.
-    recognize_pending_attempts.apply_async(kwargs={"min_age_s": 0})
+    queue_pending_attempts.apply_async(kwargs={"min_age_s": 0})

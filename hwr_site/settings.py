@@ -186,8 +186,8 @@ STORAGES = {
         )
     },
 }
-# ServeStatic (WhiteNoise with an async middleware) answers static files on the event loop,
-# ahead of the middleware chain (hwr_site/handlers.py). Without collectstatic (make run,
+# ServeStatic (WhiteNoise for ASGI) answers static files on the event loop, ahead of the
+# middleware chain (hwr_site/static.py). Without collectstatic (make run,
 # tests) it serves straight from the source folders.
 SERVESTATIC_USE_FINDERS = not STATIC_MANIFEST
 
@@ -205,8 +205,14 @@ SERVESTATIC_ADD_HEADERS_FUNCTION = _static_headers
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # Any request body (checked in hwr_site/limits.py before Django reads it).
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
-# Threads an ASGI server process runs requests' synchronous parts on (hwr_site/handlers.py);
-# further requests wait for a free one.
+# Copies of library internals kept for speed (hwr_site/fastpath/, docs/decisions/009): each
+# switch set to false restores the library's own path; FASTPATH=false turns all of them off.
+FASTPATH = env_bool("FASTPATH", True)
+FASTPATH_REPLIES = env_bool("FASTPATH_REPLIES", FASTPATH)
+FASTPATH_TASK_MESSAGES = env_bool("FASTPATH_TASK_MESSAGES", FASTPATH)
+FASTPATH_DISPATCH = env_bool("FASTPATH_DISPATCH", FASTPATH)
+# Threads an ASGI server process runs requests (Django's synchronous part) on, through
+# a2wsgi (hwr_site/asgi.py); further requests wait for a free one.
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
@@ -236,7 +242,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker may be RabbitMQ (amqp://...) while Redis keeps the channel layer and the cache.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+REDIS_BROKER = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+# Live tasks as hand-built Redis messages (hwr_site/realtime/publishing.py); any other broker
+# gets Celery's own publishing, whatever the switch says.
+FASTPATH_TASK_MESSAGES = (
+    env_bool("FASTPATH_TASK_MESSAGES", env_bool("FASTPATH", True)) and REDIS_BROKER
+)
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
@@ -250,8 +263,8 @@ CELERY_TASK_ROUTES = {
 }
 # `celery -A hwr_site beat` (or a worker started with -B) runs these.
 CELERY_BEAT_SCHEDULE = {
-    "recognize-pending-attempts": {
-        "task": "classroom.recognize_pending_attempts",
+    "queue-pending-attempts": {
+        "task": "classroom.queue_pending_attempts",
         "schedule": 300.0,
     },
     "sweep-discord-deliveries": {"task": "chat.sweep_deliveries", "schedule": 60.0},
@@ -264,7 +277,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # No ack emulation: kombu's Redis bookkeeping of unacknowledged messages cost a third of the
 # inference worker's CPU. A clean shutdown still requeues what a worker holds; what a killed
 # worker held is recovered from the database (docs/decisions/008-lean-live-path.md).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False} if REDIS_BROKER else {}
+# RabbitMQ: durable classic queues (Celery's default) with late acks and a prefetch of 1 (above):
+# what a worker held when it died goes back to the queue as its connection drops.
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -331,6 +346,9 @@ if not METRICS_TOKEN and env_str("METRICS_TOKEN_FILE"):
         raise ImproperlyConfigured(f"METRICS_TOKEN_FILE cannot be read: {exc}") from None
 # Export django_migrations_unapplied_total (read from the database once at process start).
 PROMETHEUS_EXPORT_MIGRATIONS = env_bool("METRICS_EXPORT_MIGRATIONS", False)
+# A Celery worker serves its own metrics on this port (0: none; hwr_site/worker_metrics.py).
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "0.0.0.0")  # noqa: S104 - pod address
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

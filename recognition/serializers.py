@@ -1,4 +1,8 @@
+from typing import Any
+
 from rest_framework import serializers
+
+from recognition.answers import recognition_answer
 
 
 class CandidateSerializer(serializers.Serializer):
@@ -7,12 +11,18 @@ class CandidateSerializer(serializers.Serializer):
 
 
 class RecognitionSerializer(serializers.Serializer):
+    """An engine `Recognition` as the API answers it: `recognition.answers` makes the shape,
+    these fields describe it in the schema."""
+
     label = serializers.CharField(allow_null=True)  # type: ignore[assignment]
     confidence = serializers.FloatField()
     candidates = CandidateSerializer(many=True)
     rejected = serializers.BooleanField()
     model_version = serializers.CharField()
     latency_ms = serializers.FloatField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return recognition_answer(instance)
 
 
 class RecognizeInputSerializer(serializers.Serializer):
