@@ -25,7 +25,7 @@ import argparse
 import json
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,15 @@ from .points_training import POINTS_CARD, POINTS_KERAS, POINTS_TFLITE, sequences
 from .preprocessing import image_to_raster
 from .runtime import RASTER_AND_POINTS, _Session
 from .scribbles import make_scribbles
-from .training import SCRIBBLE_VAL_SEED, Log, _accuracy_report, choose_reject_threshold, rasterise
+from .training import (
+    SCRIBBLE_VAL_SEED,
+    Log,
+    TrainConfig,
+    _accuracy_report,
+    choose_reject_threshold,
+    rasterise,
+    train,
+)
 
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 #: Val characters and scribbles rendered as pictures to choose the images' threshold.
@@ -205,6 +213,39 @@ def combine(
     }
     write_model_card(out, card)
     log(f"wrote {out}")
+    return card
+
+
+def train_two_views(
+    config: TrainConfig,
+    log: Log = print,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Train the raster model, then the pen-path model, and join them in ``config.out``.
+
+    What ``train_model`` and the admin's retraining run. ``config.points_epochs`` 0 stops
+    after the raster model (a version 1 folder); ``on_epoch`` sees both trainings' epochs.
+    """
+    from .points_training import PointsConfig, train_points
+
+    raster_card = train(config, log=log, on_epoch=on_epoch)
+    epochs = config.epochs if config.points_epochs is None else config.points_epochs
+    if epochs <= 0:
+        return raster_card
+    out = Path(config.out)
+    points = PointsConfig(
+        data=config.data,
+        out=str(out / "points"),
+        epochs=epochs,
+        max_samples=config.max_samples,
+        seed=config.seed,
+    )
+    train_points(points, log=log, workers=config.workers, on_epoch=on_epoch)
+    max_val = max(config.max_samples // 4, 200) if config.max_samples else None
+    card = combine(out, [out / "points"], out, config.version, log=log, max_val=max_val)
+    card["training"] = raster_card["training"]
+    card["metrics"] = {**raster_card.get("metrics", {}), **card["metrics"]}
+    write_model_card(out, card)
     return card
 
 

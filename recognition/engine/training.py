@@ -53,9 +53,9 @@ class TrainConfig:
     fragment_ratio: float = 0.15
     workers: int = 2
     version: str = "1"
-    #: Epochs of the pen-path model trained after the raster one (:mod:`points_training`),
-    #: joined to it by :mod:`combine` (preprocessing version 2); 0 gives a raster-only
-    #: model (version 1); None: as many as ``epochs``.
+    #: Epochs of the pen-path model :func:`combine.train_two_views` trains after the raster
+    #: one (preprocessing version 2); 0 gives a raster-only model (version 1); None: as many
+    #: as ``epochs``. :func:`train` itself trains the raster model only.
     points_epochs: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -346,36 +346,4 @@ def train(
     }
     write_model_card(out, card)
     log(f"wrote {out} ({tflite_bytes / 1e6:.2f} MB tflite) in {seconds:.0f}s")
-    points_epochs = config.epochs if config.points_epochs is None else config.points_epochs
-    if points_epochs > 0:
-        card = _add_points_view(config, points_epochs, card, log, on_epoch)
-    return card
-
-
-def _add_points_view(
-    config: TrainConfig,
-    epochs: int,
-    raster_card: dict[str, Any],
-    log: Log,
-    on_epoch: Callable[[dict[str, Any]], None] | None,
-) -> dict[str, Any]:
-    """Train the pen-path model into ``out/points`` and join it to the raster model in ``out``."""
-    from .combine import combine
-    from .points_training import PointsConfig, train_points
-
-    out = Path(config.out)
-    points = PointsConfig(
-        data=config.data,
-        out=str(out / "points"),
-        epochs=epochs,
-        max_samples=config.max_samples,
-        seed=config.seed,
-    )
-
-    train_points(points, log=log, workers=config.workers, on_epoch=on_epoch)
-    max_val = max(config.max_samples // 4, 200) if config.max_samples else None
-    card = combine(out, [out / "points"], out, config.version, log=log, max_val=max_val)
-    card["training"] = raster_card["training"]
-    card["metrics"] = {**raster_card.get("metrics", {}), **card["metrics"]}
-    write_model_card(out, card)
     return card
