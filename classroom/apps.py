@@ -16,12 +16,10 @@ class ClassroomConfig(AppConfig):
     name = "classroom"
 
     def ready(self) -> None:
+        from classroom import metrics
         from recognition.training import register_training_source
 
+        metrics.register()
         # Retraining may include teacher-verified attempts (issue 6); recognition asks
         # for them through this hook rather than importing the classroom app.
         register_training_source("classroom", _verified_samples)
-
-        from classroom import metrics
-
-        metrics.register()

@@ -209,7 +209,7 @@ MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 # switch set to false restores the library's own path; FASTPATH=false turns all of them off.
 FASTPATH = env_bool("FASTPATH", True)
 FASTPATH_REPLIES = env_bool("FASTPATH_REPLIES", FASTPATH)
-# FASTPATH_TASK_MESSAGES (below, with the broker) is on only for a Redis broker.
+FASTPATH_TASK_MESSAGES = env_bool("FASTPATH_TASK_MESSAGES", FASTPATH)
 FASTPATH_DISPATCH = env_bool("FASTPATH_DISPATCH", FASTPATH)
 # Threads an ASGI server process runs requests (Django's synchronous part) on, through
 # a2wsgi (hwr_site/asgi.py); further requests wait for a free one.
@@ -245,9 +245,11 @@ else:
 # The broker may be RabbitMQ (amqp://...) while Redis keeps the channel layer and the cache.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 REDIS_BROKER = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
-# Live tasks as hand-built Redis messages (hwr_site/fastpath/task_messages.py); any other
-# broker gets Celery's own publishing, whatever the switch says.
-FASTPATH_TASK_MESSAGES = env_bool("FASTPATH_TASK_MESSAGES", FASTPATH) and REDIS_BROKER
+# Live tasks as hand-built Redis messages (hwr_site/realtime/publishing.py); any other broker
+# gets Celery's own publishing, whatever the switch says.
+FASTPATH_TASK_MESSAGES = (
+    env_bool("FASTPATH_TASK_MESSAGES", env_bool("FASTPATH", True)) and REDIS_BROKER
+)
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
