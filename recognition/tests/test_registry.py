@@ -76,9 +76,9 @@ def test_staff_without_model_permissions_are_refused(client, shipped):
 
 @pytest.mark.django_db
 def test_the_shipped_model_is_the_first_active_version(shipped):
-    assert shipped.name == "2"
+    assert shipped.name == "1"
     assert Path(shipped.artifact_dir) == Path(settings.SHIPPED_MODEL_DIR)
-    assert shipped.model_card["version"] == "2"
+    assert shipped.model_card["version"] == "1"
 
 
 @pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_the_registry_page_lists_versions_with_their_scores(client, admin_user, 
 def test_a_worse_version_needs_a_confirmation(client, admin_user, shipped):
     shipped.metrics = {"top1": 0.8}
     shipped.save()
-    worse = ModelVersion.objects.create(name="3", status="ready", metrics={"top1": 0.5},
+    worse = ModelVersion.objects.create(name="2", status="ready", metrics={"top1": 0.5},
                                         artifact_dir=str(settings.SHIPPED_MODEL_DIR))  # fmt: skip
     client.force_login(admin_user)
     client.post(CHANGELIST, {"action": "activate", "_selected_action": [worse.pk]})
@@ -111,7 +111,7 @@ def test_a_worse_version_needs_a_confirmation(client, admin_user, shipped):
 
 @pytest.mark.django_db
 def test_a_failed_version_cannot_be_activated(shipped, admin_user):
-    failed = ModelVersion.objects.create(name="3", status="failed")
+    failed = ModelVersion.objects.create(name="2", status="failed")
     with pytest.raises(services.RegistryError) as error:
         services.model_activate(version=failed)
     assert error.value.code == "not_activatable"
@@ -119,7 +119,7 @@ def test_a_failed_version_cannot_be_activated(shipped, admin_user):
 
 @pytest.mark.django_db
 def test_cancelling_a_queued_training_marks_it_failed_and_it_can_be_retried(shipped, admin_user):
-    version = ModelVersion.objects.create(name="3", status="queued", params={"epochs": 1})
+    version = ModelVersion.objects.create(name="2", status="queued", params={"epochs": 1})
     training.model_training_cancel(version=version)
     version.refresh_from_db()
     assert version.status == "failed" and "Cancelled" in version.failure_reason
@@ -129,7 +129,7 @@ def test_cancelling_a_queued_training_marks_it_failed_and_it_can_be_retried(ship
 
 @pytest.mark.django_db
 def test_a_training_whose_worker_died_is_marked_failed(shipped):
-    version = ModelVersion.objects.create(name="3", status="training",
+    version = ModelVersion.objects.create(name="2", status="training",
                                           progress={"heartbeat": time.time() - 3600})  # fmt: skip
     assert training.model_fail_stale_trainings() == 1
     version.refresh_from_db()
@@ -196,7 +196,7 @@ async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
             if frame["seq"] == seq:
                 return frame["model_version"]
 
-    assert await version_seen() == "2"
+    assert await version_seen() == "1"
 
     async def switch(action: str, expected: str) -> None:
         await database_sync_to_async(action_as_admin)(client, action, ready.pk)
@@ -207,7 +207,7 @@ async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
         raise AssertionError(f"the workers never switched to version {expected}")
 
     await switch("activate_even_if_worse", ready.name)
-    await switch("rollback", "2")
+    await switch("rollback", "1")
     await communicator.disconnect()
 
     def logged() -> list[str]:

@@ -32,7 +32,7 @@ def test_inks(unipen_test_rows: list[dict]) -> list[tuple[str, object]]:
 
 
 def test_the_shipped_model_loads_with_its_card(recognizer: Recognizer) -> None:
-    assert recognizer.version == "2"
+    assert recognizer.version == "1"
     assert 0 < recognizer.reject_threshold < 1
 
 
@@ -45,7 +45,7 @@ def test_a_character_gets_at_least_three_candidates_best_first(
     assert len(ps) >= 3 and ps == sorted(ps, reverse=True) and sum(ps) <= 1.0 + 1e-6
     assert result.confidence == ps[0]
     assert result.label == (None if result.rejected else result.candidates[0].label)
-    assert result.model_version == "2" and result.latency_ms > 0
+    assert result.model_version == "1" and result.latency_ms > 0
 
 
 def test_a_charset_restricts_and_renormalises_the_candidates(

@@ -18,7 +18,7 @@ from recognition.engine.points import ink_to_points
 from recognition.engine.preprocessing import ink_to_raster
 from recognition.engine.runtime import POINTS_TFLITE_NAME, Recognizer
 
-SHIPPED = Path(__file__).resolve().parents[2] / "shipped_model"
+SHIPPED = Path(__file__).resolve().parents[2] / "candidate_models" / "2"
 # A "7" and an "L" (y down).
 SEVEN = parse_ink([[[0, 0], [60, 0], [25, 100]]])
 ELL = parse_ink([[[0, 0], [0, 100], [60, 100]]])
