@@ -5,6 +5,9 @@ fitted into a ``BOX``-pixel square keeping its aspect ratio, centred on its boun
 with a stroke width proportional to that box, then box-filtered down (anti-aliasing).
 Training, evaluation and serving all call :func:`ink_to_raster` / :func:`image_to_raster`
 unchanged; ``PREPROCESSING_VERSION`` is stored in the model card and checked at load.
+
+Longer than ~500 lines on purpose: the ink and picture paths share the raster's geometry
+(box, pen width, supersampling), and keeping them in one file keeps them from drifting apart.
 """
 
 from __future__ import annotations

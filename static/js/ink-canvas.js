@@ -1,5 +1,8 @@
 // Drawing canvas for handwriting practice.
 //
+// One module past ~500 lines on purpose: pointer input, the guide lines, the model to trace
+// and the demonstration all draw from the same strokes and scale, redrawn together.
+//
 // Ink is kept as CONTRACTS §1 strokes: [[x, y, t], ...] with x, y in CSS pixels of the
 // canvas and t in ms since the drawing started. The backing store is scaled by
 // devicePixelRatio and everything is redrawn from the strokes, so a resize or a zoom
