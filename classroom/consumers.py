@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 
 from classroom import selectors, services
 from classroom.models import Classroom, Exercise
@@ -96,14 +97,22 @@ class PracticeConsumer(InkConsumer):
         taken = None
         if self.drawing_started is not None:
             taken = int((time.monotonic() - self.drawing_started) * 1000)
-        attempt, _created = await database_sync_to_async(services.attempt_submit)(
-            student=self.student,
-            exercise=self.exercise,
-            target=self.target,
-            strokes=self.strokes,
-            time_taken_ms=taken,
-            submission_id=submission_id,
-        )
+        try:
+            attempt, _created = await database_sync_to_async(services.attempt_submit)(
+                student=self.student,
+                exercise=self.exercise,
+                target=self.target,
+                strokes=self.strokes,
+                time_taken_ms=taken,
+                submission_id=submission_id,
+            )
+        except DatabaseError:
+            # The drawing stays on the socket: submitting again (same submission_id) stores
+            # it once when the database is back.
+            logger.warning("could not store an attempt", exc_info=True)
+            raise MessageError(
+                "not_saved", "Your drawing could not be saved just now; submit it again."
+            ) from None
         # Stored: from here on nothing the student drew can be lost.
         self.strokes = []
         self.drawing_started = None
@@ -118,7 +127,12 @@ class PracticeConsumer(InkConsumer):
     async def queue_recognition(self, attempt_id: int, seq: int) -> None:
         from classroom.tasks import recognize_attempt
 
-        kwargs = {"attempt_id": attempt_id, "reply_channel": self.channel_name, "seq": seq}
+        kwargs = {
+            "attempt_id": attempt_id,
+            "reply_channel": self.channel_name,
+            "seq": seq,
+            "queued_at": time.time(),
+        }
         try:
             if settings.CELERY_TASK_ALWAYS_EAGER:
                 ran = await database_sync_to_async(recognize_attempt.apply)(kwargs=kwargs)

@@ -245,9 +245,10 @@ CELERY_TASK_ROUTES = {
 }
 # `celery -A hwr_site beat` (or a worker started with -B) runs these.
 CELERY_BEAT_SCHEDULE = {
+    # As often as its age limit: a lost submit is queued again within a minute.
     "recognize-pending-attempts": {
         "task": "classroom.recognize_pending_attempts",
-        "schedule": 300.0,
+        "schedule": 30.0,
     },
 }
 CELERY_TASK_ACKS_LATE = True
@@ -257,7 +258,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # No ack emulation: kombu's Redis bookkeeping of unacknowledged messages cost a third of the
 # inference worker's CPU. A clean shutdown still requeues what a worker holds; what a killed
-# worker held is recovered from the database (docs/decisions/008-lean-live-path.md).
+# worker or a restarted broker lost is recovered from the database by the 30 s sweep above
+# (docs/decisions/008-lean-live-path.md, 009-faults-nothing-lost.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 
 REST_FRAMEWORK = {
