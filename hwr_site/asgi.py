@@ -7,6 +7,10 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hwr_site.settings")
 django.setup(set_prefix=False)
 
+from hwr_site.startup import check_debug  # noqa: E402
+
+check_debug()
+
 from hwr_site.handlers import SyncChainASGIHandler  # noqa: E402
 
 django_http_app = SyncChainASGIHandler()

@@ -50,7 +50,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Embedded:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(
         DJANGO_SETTINGS_MODULE="hwr_site.settings", VAR_DIR=str(var), DEBUG="true",
-        MEDIA_ROOT=str(var / "media"), SECRET_KEY="embedded-mode-test-key",
+        DEV_SERVER="true", MEDIA_ROOT=str(var / "media"), SECRET_KEY="embedded-mode-test-key",
     )  # fmt: skip
     embedded = Embedded(env=env, logs=var)
     embedded.manage("migrate", "--noinput")
