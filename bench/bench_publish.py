@@ -1,5 +1,5 @@
 """CPU cost of queueing one live prediction: Celery's `apply_async` against the message
-`recognition.publishing` builds and pushes itself (docs/decisions/008-lean-live-path.md).
+`hwr_site.realtime.publishing` builds and pushes itself (docs/decisions/008-lean-live-path.md).
 
     .venv/bin/python bench/bench_publish.py [--n 2000]
 
@@ -52,7 +52,7 @@ def main() -> None:
     import redis
 
     from hwr_site import queues
-    from recognition.publishing import task_message
+    from hwr_site.realtime.publishing import task_message
     from recognition.tasks import recognize_ink
 
     client = redis.Redis.from_url(redis_url)

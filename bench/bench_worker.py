@@ -65,7 +65,7 @@ def main() -> None:
     import redis
 
     from hwr_site import queues
-    from recognition.publishing import task_message
+    from hwr_site.realtime.publishing import task_message
     from recognition.tasks import recognize_ink
 
     client = redis.Redis.from_url(env["REDIS_URL"])

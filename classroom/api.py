@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from classroom import selectors, services
+from classroom import access, selectors, services
 from classroom.forms import DashboardFilterForm
 from classroom.models import Attempt, User
 from classroom.serializers import (
@@ -43,7 +42,7 @@ def _when(value: str, name: str) -> datetime:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise DomainError(f"{name} must be an ISO date or date-time.", code="bad_filter")
+        raise DomainError("bad_filter", f"{name} must be an ISO date or date-time.")
     if not isinstance(parsed, datetime):  # a day starts at midnight in the site's time zone
         parsed = datetime.combine(parsed, time.min)
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
@@ -53,17 +52,17 @@ def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attemp
     """Apply the query-string filters of the attempts list; bad values are a 400."""
     if exercise := params.get("exercise"):
         if not str(exercise).isdigit():
-            raise DomainError("exercise must be an id.", code="bad_filter")
+            raise DomainError("bad_filter", "exercise must be an id.")
         attempts = attempts.filter(exercise_id=int(exercise))
     if target := params.get("target"):
         attempts = attempts.filter(target=target)
     if (correct := params.get("correct")) is not None:
         if correct not in {"true", "false"}:
-            raise DomainError("correct must be true or false.", code="bad_filter")
+            raise DomainError("bad_filter", "correct must be true or false.")
         attempts = attempts.filter(correct=correct == "true")
     if status := params.get("status"):
         if status not in Attempt.Status.values:
-            raise DomainError("status must be recognized or pending.", code="bad_filter")
+            raise DomainError("bad_filter", "status must be recognized or pending.")
         attempts = attempts.filter(status=status)
     if since := params.get("since"):
         attempts = attempts.filter(created_at__gte=_when(since, "since"))
@@ -130,16 +129,12 @@ class ClassDashboardApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         user = request.user
         assert isinstance(user, User)
-        classroom = selectors.visible_classroom(user=user, pk=pk)
-        if classroom is None:
-            raise NotFound("No such class.")
-        if classroom.teacher_id != user.pk and not user.is_staff:
-            raise PermissionDenied("Only the class's teacher sees its dashboard.")
+        classroom = access.classroom_to_watch(user=user, pk=pk)
         exercises = list(selectors.classroom_exercises(classroom=classroom, include_archived=True))
         form = DashboardFilterForm(request.query_params or None, exercises=exercises)
         if request.query_params and not form.is_valid():
             first = next(iter(form.errors.items()))
-            raise DomainError(f"{first[0]}: {first[1][0]}", code="bad_filter")
+            raise DomainError("bad_filter", f"{first[0]}: {first[1][0]}")
         dashboard = selectors.class_dashboard_figures(classroom=classroom, filters=form.filters())
         return Response(DashboardSerializer(dashboard).data)
 
@@ -152,20 +147,13 @@ class AttemptVerdictApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         user = request.user
         assert isinstance(user, User)
-        attempt = selectors.visible_attempt(user=user, pk=pk)
-        if attempt is None:
-            raise NotFound("No such attempt.")
-        if not selectors.can_manage_classroom(user=user, classroom=attempt.exercise.classroom):
-            raise PermissionDenied("Only the class's teacher can judge its attempts.")
+        attempt = access.attempt_to_judge(user=user, pk=pk)
         data = VerdictInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            services.attempt_set_verdict(
-                attempt=attempt,
-                teacher=user,
-                correct=data.validated_data["correct"],
-                label=data.validated_data["character"],
-            )
-        except services.ClassroomError as error:
-            raise DomainError(error.message, code=error.code) from error
+        services.attempt_set_verdict(  # a ClassroomError is answered as a 400
+            attempt=attempt,
+            teacher=user,
+            correct=data.validated_data["correct"],
+            label=data.validated_data["character"],
+        )
         return Response(VerdictSerializer(attempt).data)

@@ -8,18 +8,14 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from classroom import selectors, services
-from classroom.models import Classroom, Exercise
-from recognition.consumers import (
-    CLOSE_NOT_ALLOWED,
-    CLOSE_NOT_LOGGED_IN,
-    InkConsumer,
-    MessageError,
-)
+from classroom import access, live, selectors, services
+from classroom.models import Attempt, Exercise
+from classroom.results import saved_result
+from hwr_site.realtime.consumer import CLOSE_NOT_ALLOWED, FrameError, RealtimeConsumer
+from recognition.consumers import InkConsumer
 
 logger = logging.getLogger(__name__)
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
@@ -28,23 +24,21 @@ SUBMISSION_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 class PracticeConsumer(InkConsumer):
     message_types = InkConsumer.message_types | {"submit"}
 
-    async def authorize(self, user: Any) -> bool:
-        if not user.is_student:
-            return False
+    async def authorize(self, user: Any) -> int | None:
         exercise_id = self.scope["url_route"]["kwargs"]["exercise_id"]
-        exercise = await database_sync_to_async(selectors.practicable_exercise)(
-            student=user, exercise_id=exercise_id
-        )
-        if exercise is None:
-            return False
-        self.exercise: Exercise = exercise
+        try:
+            self.exercise: Exercise = await database_sync_to_async(access.exercise_to_practise)(
+                user=user, pk=exercise_id
+            )
+        except access.AccessError:
+            return CLOSE_NOT_ALLOWED
         self.student = user
         self.drawing_started: float | None = None
         self.submits: dict[int, asyncio.TimerHandle] = {}
         if settings.CELERY_TASK_ALWAYS_EAGER:
             await self.recognize_pending()
         await self.advance(avoid=None)
-        return True
+        return None
 
     async def recognize_pending(self) -> None:
         """Embedded mode has no worker start or beat to catch up on attempts whose
@@ -66,8 +60,8 @@ class PracticeConsumer(InkConsumer):
         self.done = target is None
         self.target = target or self.exercise.characters[0]
 
-    async def disconnect(self, code: int) -> None:
-        await super().disconnect(code)
+    async def closed(self, code: int) -> None:
+        await super().closed(code)
         for handle in getattr(self, "submits", {}).values():
             handle.cancel()
 
@@ -81,19 +75,19 @@ class PracticeConsumer(InkConsumer):
 
     async def submit(self, seq: int, content: dict[str, Any]) -> None:
         if not self.strokes:
-            raise MessageError("empty_ink", "Draw the character before submitting.")
+            raise FrameError("empty_ink", "Draw the character before submitting.")
         # The page may name the character it showed (after a reconnect the server's own
         # choice can differ) and an id for this drawing (re-sends store one attempt).
         shown = content.get("target")
         if shown is not None:
             if not isinstance(shown, str) or shown not in self.exercise.characters:
-                raise MessageError("bad_target", "target must be one of the exercise's characters")
+                raise FrameError("bad_target", "target must be one of the exercise's characters")
             self.target = shown
         submission_id = content.get("submission_id")
         if submission_id is not None and not (
             isinstance(submission_id, str) and SUBMISSION_ID.fullmatch(submission_id)
         ):
-            raise MessageError("bad_submission_id", "submission_id must be 8-64 letters, digits, -")
+            raise FrameError("bad_submission_id", "submission_id must be 8-64 letters, digits, -")
         taken = None
         if self.drawing_started is not None:
             taken = int((time.monotonic() - self.drawing_started) * 1000)
@@ -110,7 +104,7 @@ class PracticeConsumer(InkConsumer):
             # The drawing stays on the socket: submitting again (same submission_id) stores
             # it once when the database is back.
             logger.warning("could not store an attempt", exc_info=True)
-            raise MessageError(
+            raise FrameError(
                 "not_saved", "Your drawing could not be saved just now; submit it again."
             ) from None
         # Stored: from here on nothing the student drew can be lost.
@@ -120,15 +114,15 @@ class PracticeConsumer(InkConsumer):
         self.last_sent_seq = seq
         self.submits[seq] = asyncio.get_running_loop().call_later(
             settings.RECOGNIZER_TIMEOUT_S,
-            lambda: asyncio.ensure_future(self.submit_timed_out(seq, attempt.pk)),
+            lambda: asyncio.ensure_future(self.submit_timed_out(seq, attempt)),
         )
-        await self.queue_recognition(attempt.pk, seq)
+        await self.queue_recognition(attempt, seq)
 
-    async def queue_recognition(self, attempt_id: int, seq: int) -> None:
+    async def queue_recognition(self, attempt: Attempt, seq: int) -> None:
         from classroom.tasks import recognize_attempt
 
         kwargs = {
-            "attempt_id": attempt_id,
+            "attempt_id": attempt.pk,
             "reply_channel": self.channel_name,
             "seq": seq,
             "queued_at": time.time(),
@@ -137,27 +131,26 @@ class PracticeConsumer(InkConsumer):
             if settings.CELERY_TASK_ALWAYS_EAGER:
                 ran = await database_sync_to_async(recognize_attempt.apply)(kwargs=kwargs)
                 if ran.result is False:  # stays pending: say it is saved now, not at the timeout
-                    await self.submit_timed_out(seq, attempt_id)
+                    await self.submit_timed_out(seq, attempt)
             else:
                 await sync_to_async(recognize_attempt.apply_async, thread_sensitive=False)(
                     kwargs=kwargs, retry=False
                 )
         except Exception:  # broker down: the attempt is stored; the periodic sweep queues it
-            logger.exception("could not queue recognition of attempt %s", attempt_id)
+            logger.exception("could not queue recognition of attempt %s", attempt.pk)
 
-    async def submit_timed_out(self, seq: int, attempt_id: int) -> None:
+    async def submit_timed_out(self, seq: int, attempt: Attempt) -> None:
+        """No answer in time: the drawing is stored, so say `saved` and move on."""
         if self.submits.pop(seq, None) is None:
             return
-        previous = self.target
-        await self.advance(avoid=previous)
+        await self.advance(avoid=self.target)
         await self.send_json(
             {
-                "type": "error",
+                "type": "result",
                 "seq": seq,
-                "code": "recognizer_unavailable",
+                **saved_result(attempt),
                 "message": "Your drawing is saved. It will be checked as soon as the "
                 "recogniser is back; carry on with the next one.",
-                "attempt_id": attempt_id,
                 "next_target": self.target,
                 "done": self.done,
             }
@@ -178,38 +171,27 @@ class PracticeConsumer(InkConsumer):
         )
 
 
-def class_live_group(classroom_id: int) -> str:
-    return f"class-{classroom_id}-live"
-
-
-class ClassLiveConsumer(AsyncJsonWebsocketConsumer):
+class ClassLiveConsumer(RealtimeConsumer):
     """`/ws/classes/<class_id>/live/`: the class's attempts as they are recognised, for its
-    teacher's "Live now" panel. Receives nothing; 4401 not logged in, 4403 anyone else."""
+    "Live now" panel (its teacher, and staff, as on the dashboard). Receives nothing."""
 
-    async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.accept()
-            await self.close(code=CLOSE_NOT_LOGGED_IN)
-            return
+    rate_burst = None  # it ignores what it receives
+
+    async def authorize(self, user: Any) -> int | None:
         classroom_id = self.scope["url_route"]["kwargs"]["class_id"]
-        classroom = await database_sync_to_async(
-            Classroom.objects.filter(pk=classroom_id, teacher=user).first
-        )()
-        if classroom is None or not user.is_teacher:
-            await self.accept()
-            await self.close(code=CLOSE_NOT_ALLOWED)
-            return
-        self.group = class_live_group(classroom.pk)
+        try:
+            classroom = await database_sync_to_async(access.classroom_to_watch)(
+                user=user, pk=classroom_id
+            )
+        except access.AccessError:
+            return CLOSE_NOT_ALLOWED
+        self.group = live.group_name(classroom.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
+        return None
 
-    async def disconnect(self, code: int) -> None:
+    async def closed(self, code: int) -> None:
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        pass  # a read-only feed
-
     async def attempt_recognized(self, event: dict[str, Any]) -> None:
-        await self.send_json({**event, "type": "attempt"})
+        await self.send_json(live.attempt_frame(event))

@@ -1,10 +1,4 @@
-"""Reads for accounts, classes, exercises and progress.
-
-Access rule shared by every entry point: an object a user may not see does not exist for
-them (None here, 404 on a page); a visible object they may not change is a 403. A class
-is visible to its teacher, its students and staff; only its teacher changes it (staff
-change things through the admin site).
-"""
+"""Reads for accounts, classes, exercises and progress. Who may see what: `classroom.access`."""
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -23,7 +17,6 @@ from classroom.models import (
     Classroom,
     Exercise,
     User,
-    normalize_join_code,
 )
 
 
@@ -79,58 +72,6 @@ def student_classes(*, student: User) -> QuerySet[Classroom]:
     """The classes the student is in, active ones first."""
     return _with_counts(Classroom.objects.filter(memberships__student=student)).order_by(
         "-archived_at", "name", "id"
-    )
-
-
-def classroom_by_join_code(*, code: str) -> Classroom | None:
-    return Classroom.objects.filter(join_code=normalize_join_code(code)).first()
-
-
-def can_view_classroom(*, user: User, classroom: Classroom) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_staff or classroom.teacher_id == user.pk:
-        return True
-    return classroom.memberships.filter(student=user).exists()
-
-
-def can_manage_classroom(*, user: User, classroom: Classroom) -> bool:
-    return user.is_authenticated and user.is_teacher and classroom.teacher_id == user.pk
-
-
-def visible_classroom(*, user: User, pk: int) -> Classroom | None:
-    """The class if `user` may see it, else None."""
-    classroom = Classroom.objects.select_related("teacher").filter(pk=pk).first()
-    if classroom is None or not can_view_classroom(user=user, classroom=classroom):
-        return None
-    return classroom
-
-
-def visible_exercise(*, user: User, pk: int) -> Exercise | None:
-    """The exercise if `user` may see its class, else None.
-
-    Students do not see archived exercises, nor any exercise of an archived class.
-    """
-    exercise = Exercise.objects.select_related("classroom__teacher").filter(pk=pk).first()
-    if exercise is None or not can_view_classroom(user=user, classroom=exercise.classroom):
-        return None
-    hidden = exercise.archived or exercise.classroom.is_archived
-    if hidden and exercise.classroom.teacher_id != user.pk and not user.is_staff:
-        return None
-    return exercise
-
-
-def practicable_exercise(*, student: User, exercise_id: int) -> Exercise | None:
-    """The exercise if `student` may practise it now: a member of its active class."""
-    return (
-        Exercise.objects.select_related("classroom")
-        .filter(
-            pk=exercise_id,
-            archived=False,
-            classroom__archived_at__isnull=True,
-            classroom__memberships__student=student,
-        )
-        .first()
     )
 
 
@@ -621,22 +562,6 @@ def student_characters(*, classroom: Classroom, student: User) -> list[str]:
         .order_by()
     )
     return sorted(targets, key=_character_order)
-
-
-def visible_attempt(*, user: User, pk: int) -> Attempt | None:
-    """The attempt if `user` wrote it, teaches its class, or is staff; else None."""
-    attempt = (
-        Attempt.objects.select_related("student", "exercise__classroom__teacher", "verified_by")
-        .filter(pk=pk)
-        .first()
-    )
-    if attempt is None or not user.is_authenticated:
-        return None
-    if user.is_staff or attempt.student_id == user.pk:
-        return attempt
-    if attempt.exercise.classroom.teacher_id == user.pk:
-        return attempt
-    return None
 
 
 @dataclass(frozen=True)

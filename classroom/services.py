@@ -26,18 +26,14 @@ from classroom.models import (
     normalize_join_code,
 )
 from classroom.selectors import practice_charset
+from hwr_site.errors import DomainError
 from recognition.engine.ink import parse_ink
 from recognition.engine.preprocessing import ink_to_raster, raster_to_png
 from recognition.services import ink_recognize, recognition_payload
 
 
-class ClassroomError(Exception):
+class ClassroomError(DomainError):
     """Something the domain forbids; `code` is stable, `message` is for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 UNKNOWN_CODE = "No class has this code. Check it with your teacher."

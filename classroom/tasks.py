@@ -9,12 +9,13 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.utils import timezone
 
-from classroom import services
+from classroom import live, services
 from classroom.models import Attempt
+from classroom.results import attempt_result
 from hwr_site import queues
 from hwr_site.broker import oldest_waiting_since
+from hwr_site.realtime.replies import send_to_channel
 from recognition.engine.errors import RecognitionError
-from recognition.replies import send_to_channel, send_to_group
 
 logger = logging.getLogger(__name__)
 
@@ -55,40 +56,10 @@ def recognize_attempt(
         return False
     if reply_channel:
         send_to_channel(
-            reply_channel, {"type": "attempt.recognized", "seq": seq, **result_of(attempt)}
+            reply_channel, {"type": "attempt.recognized", "seq": seq, **attempt_result(attempt)}
         )
-    broadcast_to_class(attempt)
+    live.publish_attempt(attempt)
     return True
-
-
-def broadcast_to_class(attempt: Attempt) -> None:
-    """Tell the teacher's "Live now" panel; a failure here must not re-run recognition."""
-    from classroom.consumers import class_live_group
-
-    student = attempt.student
-    message = {
-        "type": "attempt.recognized",
-        **result_of(attempt),
-        "student_id": student.pk,
-        "student_name": str(student),
-        "exercise_id": attempt.exercise_id,
-        "created_at": attempt.created_at.isoformat(),
-    }
-    try:
-        send_to_group(class_live_group(attempt.exercise.classroom_id), message)
-    except Exception:  # the student already has the answer; the panel catches up on reload
-        logger.exception("could not tell class of attempt %s", attempt.pk)
-
-
-def result_of(attempt: Attempt) -> dict[str, Any]:
-    return {
-        "attempt_id": attempt.pk,
-        "target": attempt.target,
-        "label": attempt.predicted_label or None,
-        "correct": bool(attempt.correct),
-        "score": attempt.score,
-        "model_version": attempt.model_version,
-    }
 
 
 # An attempt younger than this may still have its task queued; older ones are swept. Beat

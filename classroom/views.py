@@ -6,8 +6,8 @@ role, is a 403.
 """
 
 import csv
-from collections.abc import Iterator
-from typing import cast
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from classroom import charts, selectors, services
+from classroom import access, charts, selectors, services
 from classroom.forms import (
     AttemptListForm,
     ClassroomForm,
@@ -34,52 +34,45 @@ from classroom.forms import (
 )
 from classroom.models import Classroom, Exercise, User
 
+T = TypeVar("T")
+
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def _page(decide: Callable[..., T], request: HttpRequest, **kwargs: Any) -> T:
+    """What `classroom.access` decides, as a page answers it: 404 or 403."""
+    try:
+        return decide(user=_user(request), **kwargs)
+    except access.NotVisible as error:
+        raise Http404(error.message) from error
+    except access.NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+
+
 def _classroom(request: HttpRequest, pk: int) -> Classroom:
-    classroom = selectors.visible_classroom(user=_user(request), pk=pk)
-    if classroom is None:
-        raise Http404("No such class")
-    return classroom
+    return _page(access.classroom_to_view, request, pk=pk)
 
 
 def _managed_classroom(request: HttpRequest, pk: int) -> Classroom:
-    classroom = _classroom(request, pk)
-    if not selectors.can_manage_classroom(user=_user(request), classroom=classroom):
-        raise PermissionDenied("Only the class's teacher can change it.")
-    return classroom
+    return _page(access.classroom_to_manage, request, pk=pk)
 
 
 def _exercise(request: HttpRequest, pk: int) -> Exercise:
-    exercise = selectors.visible_exercise(user=_user(request), pk=pk)
-    if exercise is None:
-        raise Http404("No such exercise")
-    return exercise
+    return _page(access.exercise_to_view, request, pk=pk)
 
 
 def _managed_exercise(request: HttpRequest, pk: int) -> Exercise:
-    exercise = _exercise(request, pk)
-    if not selectors.can_manage_classroom(user=_user(request), classroom=exercise.classroom):
-        raise PermissionDenied("Only the class's teacher can change its exercises.")
-    return exercise
+    return _page(access.exercise_to_manage, request, pk=pk)
 
 
 def _require_teacher(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_teacher:
-        raise PermissionDenied("Only teachers can do this.")
-    return user
+    return _page(lambda user: access.require_teacher(user), request)
 
 
 def _require_student(request: HttpRequest) -> User:
-    user = _user(request)
-    # Staff accounts are admins even when their role says student: they use the admin site.
-    if not user.is_student or user.is_staff:
-        raise PermissionDenied("Only students can do this.")
-    return user
+    return _page(lambda user: access.require_student(user), request)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -144,7 +137,7 @@ def class_create(request: HttpRequest) -> HttpResponse:
 def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     classroom = _classroom(request, pk)
     user = _user(request)
-    if classroom.teacher_id == user.pk or user.is_staff:
+    if access.is_teacher_view(user=user, classroom=classroom):
         exercises = list(selectors.classroom_exercises(classroom=classroom, include_archived=True))
         current = [e for e in exercises if not e.archived]
         return render(
@@ -152,7 +145,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "classroom/class_detail_teacher.html",
             {
                 "classroom": classroom,
-                "can_manage": selectors.can_manage_classroom(user=user, classroom=classroom),
+                "can_manage": access.can_manage_classroom(user=user, classroom=classroom),
                 "exercises": exercises,
                 "current_exercises": current,
                 "dashboard": selectors.class_dashboard(classroom=classroom),
@@ -279,16 +272,14 @@ def exercise_create(request: HttpRequest, pk: int) -> HttpResponse:
 def exercise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     exercise = _exercise(request, pk)
     user = _user(request)
-    if exercise.classroom.teacher_id == user.pk or user.is_staff:
+    if access.is_teacher_view(user=user, classroom=exercise.classroom):
         return render(
             request,
             "classroom/exercise_detail_teacher.html",
             {
                 "exercise": exercise,
                 "classroom": exercise.classroom,
-                "can_manage": selectors.can_manage_classroom(
-                    user=user, classroom=exercise.classroom
-                ),
+                "can_manage": access.can_manage_classroom(user=user, classroom=exercise.classroom),
                 "roster": selectors.exercise_roster(exercise=exercise),
             },
         )
@@ -337,9 +328,7 @@ def exercise_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def practice(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """The practice canvas for one exercise; strokes and submits go over the websocket."""
     user = _user(request)
-    exercise = _exercise(request, exercise_id)
-    if selectors.practicable_exercise(student=user, exercise_id=exercise.pk) is None:
-        raise PermissionDenied("Only the class's students practise its exercises.")
+    exercise = _page(access.exercise_to_practise, request, pk=exercise_id)
     plan = selectors.practice_plan(student=user, exercise=exercise)
     ws_url = f"/ws/practice/{exercise.pk}/"
     config = {
@@ -383,11 +372,7 @@ CSV_COLUMNS = (
 
 def _watched_classroom(request: HttpRequest, pk: int) -> Classroom:
     """A class whose figures the user may see: its teacher, or staff (read only)."""
-    classroom = _classroom(request, pk)
-    user = _user(request)
-    if classroom.teacher_id != user.pk and not user.is_staff:
-        raise PermissionDenied("Only the class's teacher sees its dashboard.")
-    return classroom
+    return _page(access.classroom_to_watch, request, pk=pk)
 
 
 def _dashboard_filters(
@@ -423,7 +408,7 @@ def class_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "classroom/class_dashboard.html",
         {
             "classroom": classroom,
-            "can_manage": selectors.can_manage_classroom(user=_user(request), classroom=classroom),
+            "can_manage": access.can_manage_classroom(user=_user(request), classroom=classroom),
             "form": form,
             "dashboard": dashboard,
             "query": urlencode(base_query),
@@ -542,11 +527,9 @@ def class_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespons
 def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One attempt: the replay of its strokes, what the recogniser saw and said, the verdict."""
     user = _user(request)
-    attempt = selectors.visible_attempt(user=user, pk=pk)
-    if attempt is None:
-        raise Http404("No such attempt")
+    attempt = _page(access.attempt_to_view, request, pk=pk)
     classroom = attempt.exercise.classroom
-    can_judge = selectors.can_manage_classroom(user=user, classroom=classroom)
+    can_judge = access.can_manage_classroom(user=user, classroom=classroom)
     initial = {"label": attempt.verified_label or attempt.target}
     return render(
         request,
@@ -554,7 +537,7 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "attempt": attempt,
             "classroom": classroom,
-            "is_teacher_view": classroom.teacher_id == user.pk or user.is_staff,
+            "is_teacher_view": access.is_teacher_view(user=user, classroom=classroom),
             "can_judge": can_judge,
             "verdict_form": VerdictForm(initial=initial) if can_judge else None,
             "replay": {
@@ -569,11 +552,7 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attempt_verdict(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    attempt = selectors.visible_attempt(user=user, pk=pk)
-    if attempt is None:
-        raise Http404("No such attempt")
-    if not selectors.can_manage_classroom(user=user, classroom=attempt.exercise.classroom):
-        raise PermissionDenied("Only the class's teacher can judge its attempts.")
+    attempt = _page(access.attempt_to_judge, request, pk=pk)
     form = VerdictForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose correct or wrong.")

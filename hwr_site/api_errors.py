@@ -6,19 +6,9 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from recognition.engine.errors import ModelError, RecognitionError
+from hwr_site.errors import DomainError, as_domain_error
 
-
-class DomainError(Exception):
-    """An error the caller can fix; `code` is stable, `message` is for people."""
-
-    status = 400
-
-    def __init__(self, message: str, *, code: str = "invalid", status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+__all__ = ["DomainError", "exception_handler"]
 
 
 def _error(code: str, message: str, status: int, **extra: Any) -> Response:
@@ -26,12 +16,9 @@ def _error(code: str, message: str, status: int, **extra: Any) -> Response:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DomainError):
-        return _error(exc.code, exc.message, exc.status)
-    if isinstance(exc, ModelError):  # the server's model, not the caller's input
-        return _error(exc.code, "The recogniser is not available right now.", 503)
-    if isinstance(exc, RecognitionError):
-        return _error(exc.code, exc.message, 400)
+    error = as_domain_error(exc)  # ours, or a registered library error (the engine's)
+    if error is not None:
+        return _error(error.code, error.message, error.status)
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

@@ -24,20 +24,21 @@ class RecognizeApi(APIView):
         # Refuse an oversized body before it is read or spooled to disk.
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.MAX_UPLOAD_BYTES + 64 * 1024:
-            raise DomainError("The request is larger than 5 MB.", code="image_too_large")
+            raise DomainError("image_too_large", "The request is larger than 5 MB.")
         data: Any = request.data
         charset = data.get("charset") if hasattr(data, "get") else None
         if charset is not None and not isinstance(charset, str):
-            raise DomainError("charset must be a string of characters", code="bad_charset")
+            raise DomainError("bad_charset", "charset must be a string of characters")
         upload = request.FILES.get("image")
         if upload is not None:
             if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
-                raise DomainError("The image is larger than 5 MB.", code="image_too_large")
+                raise DomainError("image_too_large", "The image is larger than 5 MB.")
             recognition = services.image_recognize(data=upload.read(), charset=charset)
         elif isinstance(data, dict) and "strokes" in data:
             recognition = services.ink_recognize(strokes=data, charset=charset)
         else:
             raise DomainError(
-                'Send JSON {"strokes": ...} or a multipart "image" file.', code="missing_input"
+                "missing_input",
+                'Send JSON {"strokes": ...} or a multipart "image" file.',
             )
         return Response(services.recognition_payload(recognition))

@@ -3,6 +3,8 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from hwr_site import errors
+
 
 def _register_shipped_model(sender: AppConfig, **kwargs: Any) -> None:
     from recognition.services import model_register_shipped
@@ -17,3 +19,12 @@ class RecognitionConfig(AppConfig):
     def ready(self) -> None:
         # A fresh install serves the model shipped in the repository as its first version.
         post_migrate.connect(_register_shipped_model, sender=self)
+        # The engine is a plain library: its errors become domain errors here, so that every
+        # entry point (API, sockets) answers them in its own form.
+        from recognition.engine.errors import ModelError, RecognitionError
+
+        errors.register(RecognitionError, status=400)
+        # The server's model, not the caller's input.
+        errors.register(
+            ModelError, status=503, message="The recogniser is not available right now."
+        )

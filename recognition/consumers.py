@@ -7,7 +7,6 @@ to this consumer's channel; answers older than one already sent are dropped.
 
 import asyncio
 import functools
-import json
 import logging
 import time
 from typing import Any
@@ -15,31 +14,22 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from prometheus_client import Counter, Histogram
+from prometheus_client import Histogram
 
 from hwr_site import queues
+from hwr_site.realtime.consumer import FrameError, RealtimeConsumer
+from hwr_site.realtime.publishing import TaskPublisher
 from recognition.engine.errors import RecognitionError
 from recognition.engine.ink import MAX_POINTS, MAX_STROKES, parse_ink
-from recognition.publishing import TaskPublisher
 
 logger = logging.getLogger(__name__)
-
-# A frame never needs more than the whole drawing's worth of points.
-MAX_FRAME_BYTES = 256 * 1024
-CLOSE_NOT_LOGGED_IN = 4401
-CLOSE_NOT_ALLOWED = 4403
-# A person draws a few strokes a second; a burst allowance covers a reconnect's re-send.
-RATE_BURST = 160
-RATE_PER_S = 20.0
 
 LIVE_LATENCY = Histogram(
     "inkwell_live_prediction_seconds",
     "From a drawing message received to its prediction sent back",
     buckets=(0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2),
 )
-LIVE_ERRORS = Counter("inkwell_live_errors_total", "Error frames sent on sockets", ["code"])
 
 
 @functools.cache
@@ -51,49 +41,26 @@ def live_tasks() -> TaskPublisher:
     return TaskPublisher(app, recognize_ink.name, queues.INFERENCE)
 
 
-class MessageError(Exception):
-    """A message the consumer rejects with an error frame; the socket stays open."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def _seq_of(content: dict[str, Any]) -> int:
     seq = content.get("seq")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        raise MessageError("bad_seq", "seq must be a non-negative integer")
+        raise FrameError("bad_seq", "seq must be a non-negative integer")
     return seq
 
 
-class InkConsumer(AsyncWebsocketConsumer):
+class InkConsumer(RealtimeConsumer):
     """Base of the drawing sockets: the drawing, its messages, and live predictions."""
 
     message_types: frozenset[str] = frozenset({"stroke", "undo", "clear"})
-    admitted = False  # a refused socket is closing: what its client still sends is ignored
 
-    async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.accept()
-            await self.close(code=CLOSE_NOT_LOGGED_IN)
-            return
-        if not await self.authorize(user):
-            await self.accept()
-            await self.close(code=CLOSE_NOT_ALLOWED)
-            return
+    async def opened(self) -> None:
         self.strokes: list[list[list[float]]] = []
         self.last_seq = -1
         self.last_sent_seq = -1
         self.received_at: dict[int, float] = {}
         self.timeouts: dict[int, asyncio.TimerHandle] = {}
         self.sending: set[asyncio.Future[None]] = set()
-        self.allowance = float(RATE_BURST)
-        self.allowance_at = time.monotonic()
         self.model_version: str | None = None  # of the last prediction sent on this socket
-        self.admitted = True
-        await self.accept()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels runs close_old_connections() in a worker thread before every message: a
@@ -104,15 +71,11 @@ class InkConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    async def authorize(self, user: Any) -> bool:
-        """Whether this logged-in user may use this socket."""
-        return True
-
     def charset(self) -> str | None:
         """Candidates allowed on this socket; None for all 62 classes."""
         return None
 
-    async def disconnect(self, code: int) -> None:
+    async def closed(self, code: int) -> None:
         for handle in getattr(self, "timeouts", {}).values():
             handle.cancel()
         for sending in getattr(self, "sending", set()):
@@ -120,50 +83,16 @@ class InkConsumer(AsyncWebsocketConsumer):
 
     # Receiving
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.admitted:
-            return
-        seq: int | None = None
-        try:
-            content = self._decode(text_data, bytes_data)
-            seq = _seq_of(content)
-            self._spend_allowance()
-            if seq <= self.last_seq:
-                raise MessageError("bad_seq", f"seq must increase: {seq} after {self.last_seq}")
-            kind = content.get("type")
-            if kind not in self.message_types:
-                raise MessageError("unknown_type", f"unknown message type {kind!r}")
-            self.last_seq = seq
-            self.received_at[seq] = time.monotonic()
-            await self.handle(kind, seq, content)
-        except MessageError as exc:
-            await self.send_error(seq, exc.code, exc.message)
-        except RecognitionError as exc:
-            await self.send_error(seq, exc.code, exc.message)
-
-    def _spend_allowance(self) -> None:
-        """Token bucket: a flood of messages is refused instead of flooding the workers."""
-        now = time.monotonic()
-        self.allowance = min(RATE_BURST, self.allowance + (now - self.allowance_at) * RATE_PER_S)
-        self.allowance_at = now
-        if self.allowance < 1:
-            raise MessageError("rate_limited", "Too many messages; slow down.")
-        self.allowance -= 1
-
-    def _decode(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
-        if text_data is None:
-            raise MessageError("bad_message", "send JSON text frames")
-        if len(text_data) > MAX_FRAME_BYTES:
-            raise MessageError(
-                "message_too_large", f"a frame holds at most {MAX_FRAME_BYTES} bytes"
-            )
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            raise MessageError("bad_json", "the message is not valid JSON") from None
-        if not isinstance(content, dict):
-            raise MessageError("bad_message", "the message must be a JSON object")
-        return content
+    async def receive_frame(self, content: dict[str, Any]) -> None:
+        seq = _seq_of(content)
+        if seq <= self.last_seq:
+            raise FrameError("bad_seq", f"seq must increase: {seq} after {self.last_seq}")
+        kind = content.get("type")
+        if kind not in self.message_types:
+            raise FrameError("unknown_type", f"unknown message type {kind!r}")
+        self.last_seq = seq
+        self.received_at[seq] = time.monotonic()
+        await self.handle(kind, seq, content)
 
     async def handle(self, kind: str, seq: int, content: dict[str, Any]) -> None:
         if kind == "stroke":
@@ -177,7 +106,7 @@ class InkConsumer(AsyncWebsocketConsumer):
 
     def add_stroke(self, points: Any) -> None:
         if not isinstance(points, list) or not points:
-            raise MessageError("bad_format", "a stroke needs a non-empty list of points")
+            raise FrameError("bad_format", "a stroke needs a non-empty list of points")
         if len(self.strokes) >= MAX_STROKES:
             raise RecognitionError("too_many_strokes", f"at most {MAX_STROKES} strokes")
         drawn = sum(len(s) for s in self.strokes)
@@ -234,16 +163,16 @@ class InkConsumer(AsyncWebsocketConsumer):
             return  # answered, or the timeout already said so
         self._settle(seq)
         await self.send_error(
-            seq, "recognizer_unavailable", "The recogniser cannot be reached; keep drawing."
+            "recognizer_unavailable", "The recogniser cannot be reached; keep drawing.", seq
         )
 
     async def recognizer_timed_out(self, seq: int) -> None:
         self.timeouts.pop(seq, None)
         if self.last_sent_seq < seq:
             await self.send_error(
-                seq,
                 "recognizer_unavailable",
                 "The recogniser did not answer in time; keep drawing.",
+                seq,
             )
 
     async def prediction_ready(self, event: dict[str, Any]) -> None:
@@ -258,7 +187,7 @@ class InkConsumer(AsyncWebsocketConsumer):
 
     async def prediction_failed(self, event: dict[str, Any]) -> None:
         self._settle(event["seq"])
-        await self.send_error(event["seq"], event["code"], event["message"])
+        await self.send_error(event["code"], event["message"], event["seq"])
 
     def _settle(self, seq: int) -> None:
         """Forget the timers of every message this answer covers."""
@@ -285,13 +214,6 @@ class InkConsumer(AsyncWebsocketConsumer):
                 self.model_version = await database_sync_to_async(active_model_version)()
             body["model_version"] = self.model_version
         await self.send_json({"type": "prediction", "seq": seq, **body})
-
-    async def send_error(self, seq: int | None, code: str, message: str) -> None:
-        LIVE_ERRORS.labels(code=code).inc()
-        await self.send_json({"type": "error", "seq": seq, "code": code, "message": message})
-
-    async def send_json(self, content: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(content))
 
 
 class RecognizeConsumer(InkConsumer):

@@ -118,8 +118,8 @@ def model_activate(
             return _activate_locked(version=version, confirm_worse=confirm_worse)
     except IntegrityError:  # another activation committed first
         raise RegistryError(
+            "busy",
             "Another version was activated at the same moment; look again and retry.",
-            code="busy",
         ) from None
 
 
@@ -130,8 +130,8 @@ def _activate_locked(*, version: ModelVersion, confirm_worse: bool) -> ModelVers
         return version
     if version.status not in {ModelVersion.Status.READY, ModelVersion.Status.RETIRED}:
         raise RegistryError(
+            "not_activatable",
             f"Only a ready or retired version can be activated; this one is {version.status}.",
-            code="not_activatable",
         )
     current = (
         ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
@@ -140,10 +140,10 @@ def _activate_locked(*, version: ModelVersion, confirm_worse: bool) -> ModelVers
         new, old = _metric(version, "top1"), _metric(current, "top1")
         if new is not None and old is not None and new < old:
             raise RegistryError(
+                "worse_than_active",
                 f"Version {version.name} scores worse than the active version "
                 f"{current.name} on the holdout (top1 {new:.3f} < {old:.3f}); confirm to "
                 "activate it anyway.",
-                code="worse_than_active",
             )
     if current is not None:
         current.status = ModelVersion.Status.RETIRED
@@ -164,7 +164,8 @@ def model_rollback(*, user: Any) -> ModelVersion:
     )
     if previous is None:
         raise RegistryError(
-            "There is no earlier version to roll back to.", code="nothing_to_roll_back"
+            "nothing_to_roll_back",
+            "There is no earlier version to roll back to.",
         )
     return model_activate(version=previous, user=user, confirm_worse=True)
 
@@ -220,7 +221,7 @@ def model_training_start(
         except IntegrityError:
             continue
     if version is None:
-        raise RegistryError("Could not name the new version; try again.", code="busy")
+        raise RegistryError("busy", "Could not name the new version; try again.")
     version_id = version.pk
     transaction.on_commit(
         lambda: train_model_version.apply_async(kwargs={"version_id": version_id})
@@ -240,7 +241,7 @@ def model_training_cancel(*, version: ModelVersion) -> ModelVersion:
     elif version.status in TRAINING_STATES:
         ModelVersion.objects.filter(pk=version.pk).update(cancel_requested=True)
     else:
-        raise RegistryError(f"A {version.status} version is not training.", code="not_training")
+        raise RegistryError("not_training", f"A {version.status} version is not training.")
     version.refresh_from_db()
     return version
 
@@ -250,7 +251,7 @@ def model_training_retry(*, version: ModelVersion) -> ModelVersion:
     from recognition.tasks import train_model_version
 
     if version.status != ModelVersion.Status.FAILED:
-        raise RegistryError("Only a failed training can be retried.", code="not_failed")
+        raise RegistryError("not_failed", "Only a failed training can be retried.")
     ModelVersion.objects.filter(pk=version.pk).update(
         status=ModelVersion.Status.QUEUED,
         failure_reason="",

@@ -6,9 +6,9 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 
+from hwr_site.realtime.replies import send_to_channel
 from recognition import services
 from recognition.engine.errors import RecognitionError
-from recognition.replies import send_to_channel
 
 # A live prediction is only useful while the student is still looking at that drawing: one
 # queued longer ago (a backlog after a worker outage) is dropped unanswered. Checked here

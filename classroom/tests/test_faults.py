@@ -21,7 +21,7 @@ from classroom.tests.factories import AttemptFactory
 from conftest import ARTIFACTS_DIR, REPO_ROOT, _service_env
 from hwr_site import queues
 from hwr_site.broker import oldest_waiting_since
-from recognition.publishing import task_message
+from hwr_site.realtime.publishing import task_message
 from recognition.tests.samples import unipen_test_samples
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]

@@ -7,7 +7,7 @@ import pytest
 import websockets
 from django.test import Client
 
-from recognition.consumers import MAX_FRAME_BYTES
+from hwr_site.realtime.consumer import MAX_FRAME_BYTES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,4 +1,4 @@
-"""Live tasks pushed straight to the Redis broker (`recognition.publishing`).
+"""Live tasks pushed straight to the Redis broker (`hwr_site.realtime.publishing`).
 
 Each test uses a queue of its own, so the session's Celery worker never takes the messages.
 """
@@ -15,7 +15,7 @@ import redis
 from celery import Celery
 
 from hwr_site.celery import app
-from recognition.publishing import CLIENT_NAME, TaskPublisher
+from hwr_site.realtime.publishing import CLIENT_NAME, TaskPublisher
 from recognition.tasks import recognize_ink
 
 KWARGS = {

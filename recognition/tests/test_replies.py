@@ -7,7 +7,7 @@ import pytest
 from channels.layers import get_channel_layer
 from django.test import override_settings
 
-from recognition.replies import send_to_channel, send_to_group
+from hwr_site.realtime.replies import send_to_channel, send_to_group
 
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -17,7 +17,7 @@ const FRIENDLY_ERRORS = {
   recognizer_unavailable: "Recognition is slow right now, keep drawing",
   too_many_strokes: "That's a lot of strokes! Press Clear to start again.",
   too_many_points: "That's a lot of ink! Press Clear to start again.",
-  empty_drawing: "Draw something first.",
+  empty_ink: "Draw something first.",
   rate_limited: "Slow down a little, then try again.",
 };
 
@@ -358,11 +358,6 @@ export class PracticePage {
     // Clearing or undoing to an empty page may be "empty drawing" to the server: not news.
     if ((sent === "clear" || sent === "undo") && !this.ink.strokes.length) return;
     if (code === "recognizer_unavailable") this._slowSeq = seq ?? this.socket.seq;
-    if (code === "recognizer_unavailable" && frame.attempt_id && this.submitting) {
-      // The attempt is stored; the server checks it later and names the next character.
-      this._onResult({ ...frame, type: "result", correct: undefined });
-      return;
-    }
     if (code === "rate_limited") {
       // A refused message means the server's drawing may lack a stroke: send it all again.
       clearTimeout(this._resyncTimer);
