@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from classroom import access, selectors, services
-from classroom.forms import DashboardFilterForm
-from classroom.models import Attempt, User
+from classroom.forms import FILTER_DATES, DashboardFilterForm
+from classroom.models import CHARACTER_CLASSES, Attempt, User
 from classroom.serializers import (
     AttemptDetailSerializer,
     AttemptSerializer,
@@ -43,6 +43,11 @@ def _when(value: str, name: str) -> datetime:
         parsed = None
     if parsed is None:
         raise DomainError("bad_filter", f"{name} must be an ISO date or date-time.")
+    day = parsed.date() if isinstance(parsed, datetime) else parsed
+    if not FILTER_DATES[0] <= day <= FILTER_DATES[1]:
+        raise DomainError(
+            "bad_filter", f"{name} must lie between {FILTER_DATES[0]} and {FILTER_DATES[1]}."
+        )
     if not isinstance(parsed, datetime):  # a day starts at midnight in the site's time zone
         parsed = datetime.combine(parsed, time.min)
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
@@ -55,6 +60,8 @@ def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attemp
             raise DomainError("bad_filter", "exercise must be an id.")
         attempts = attempts.filter(exercise_id=int(exercise))
     if target := params.get("target"):
+        if len(target) != 1 or target not in CHARACTER_CLASSES:
+            raise DomainError("bad_filter", "target must be one of the 62 characters.")
         attempts = attempts.filter(target=target)
     if (correct := params.get("correct")) is not None:
         if correct not in {"true", "false"}:

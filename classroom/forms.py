@@ -1,12 +1,18 @@
 """Forms parse and check input; the services in `classroom.services` do the writing."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from classroom import selectors, services
 from classroom.models import CHARACTER_CLASSES, Classroom, Exercise, User, normalize_join_code
+
+# Dates a filter of attempts accepts (pages, CSV and API): beyond them a day's bounds no
+# longer fit a date-time, and no attempt is stored there anyway.
+FILTER_DATES = (date(1970, 1, 1), date(9998, 12, 31))
 
 
 class SignUpForm(UserCreationForm):
@@ -136,7 +142,13 @@ class DashboardFilterForm(forms.Form):
         # "from" is a keyword in Python, not in a query string: short names a teacher can type.
         for name, label in (("from", "From"), ("to", "To")):
             self.fields[name] = forms.DateField(
-                label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=label,
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+                validators=[
+                    MinValueValidator(FILTER_DATES[0]),
+                    MaxValueValidator(FILTER_DATES[1]),
+                ],
             )
 
     def clean(self) -> dict[str, Any]:

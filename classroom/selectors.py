@@ -520,10 +520,16 @@ def _light(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
     return attempts.select_related("student", "exercise").defer("ink")
 
 
+def _is_character(value: str) -> bool:
+    return len(value) == 1 and value in CHARACTER_CLASSES
+
+
 def confusion_attempts(
     *, classroom: Classroom, filters: AttemptFilters, target: str, read: str, limit: int = 100
 ) -> list[Attempt]:
     """Recognised attempts of `target` that the recogniser read as `read` ("": rejected)."""
+    if not _is_character(target) or (read and not _is_character(read)):
+        return []  # a crafted query (a NUL byte, say) matches nothing
     attempts = class_attempts(classroom=classroom, filters=filters).filter(
         _RECOGNIZED, target=target, predicted_label=read
     )

@@ -4,12 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hwr_site.api_errors import DomainError
+from hwr_site.parsers import JSONBodyParser
 from recognition import services
 from recognition.serializers import RecognitionSerializer, RecognizeInputSerializer
 
@@ -17,7 +18,7 @@ from recognition.serializers import RecognitionSerializer, RecognizeInputSeriali
 class RecognizeApi(APIView):
     """Recognise one character from ink (JSON) or from an uploaded image (multipart)."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONBodyParser, MultiPartParser, FormParser]
 
     @extend_schema(request=RecognizeInputSerializer, responses=RecognitionSerializer)
     def post(self, request: Request) -> Response:
