@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP and websockets from one server process."""
 
 import os
+from typing import Any
 
 import django
 
@@ -20,12 +21,23 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from hwr_site.bulkhead import PasswordBulkhead  # noqa: E402
 from hwr_site.limits import RequestSizeLimit  # noqa: E402
+from hwr_site.probes import HealthzOnLoop  # noqa: E402
 from hwr_site.routing import websocket_urlpatterns  # noqa: E402
+
+http_app: Any = PasswordBulkhead(
+    RequestSizeLimit(django_http_app, settings.MAX_REQUEST_BYTES),
+    paths=settings.PASSWORD_PATHS,
+    slots=settings.PASSWORD_SLOTS,
+    wait_s=settings.PASSWORD_WAIT_S,
+)
+if settings.HEALTHZ_ON_LOOP:
+    http_app = HealthzOnLoop(http_app)
 
 application = ProtocolTypeRouter(
     {
-        "http": RequestSizeLimit(django_http_app, settings.MAX_REQUEST_BYTES),
+        "http": http_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -208,6 +208,12 @@ MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 # Threads an ASGI server process runs requests' synchronous parts on (hwr_site/handlers.py);
 # further requests wait for a free one.
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
+# Health checks never wait for those threads (hwr_site/probes.py), and requests that hash a
+# password get at most PASSWORD_SLOTS of them at a time (hwr_site/bulkhead.py).
+HEALTHZ_ON_LOOP = env_bool("HEALTHZ_ON_LOOP", True)
+PASSWORD_SLOTS = env_int("PASSWORD_SLOTS", 1)
+PASSWORD_WAIT_S = env_float("PASSWORD_WAIT_S", 10.0)
+PASSWORD_PATHS = ["/accounts/", "/admin/login/", "/admin/password_change/"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 
