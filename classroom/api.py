@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from classroom import access, selectors, services
-from classroom.forms import FILTER_DATES, DashboardFilterForm
+from classroom.forms import FILTER_DATES, FILTER_YEAR_PATTERN, DashboardFilterForm
 from classroom.models import CHARACTER_CLASSES, Attempt, User
 from classroom.serializers import (
     AttemptDetailSerializer,
@@ -28,11 +29,23 @@ from hwr_site.api_errors import DomainError
 
 ATTEMPT_FILTERS = [
     OpenApiParameter("exercise", int, description="Only this exercise"),
-    OpenApiParameter("target", str, description="Only this target character"),
+    OpenApiParameter(
+        "target", str, description="Only this target character", pattern="^[0-9A-Za-z]$"
+    ),
     OpenApiParameter("correct", bool, description="true or false"),
     OpenApiParameter("status", str, enum=["recognized", "pending"]),
-    OpenApiParameter("since", str, description="ISO date or date-time (inclusive)"),
-    OpenApiParameter("until", str, description="ISO date or date-time (exclusive)"),
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATETIME,
+        description="ISO date or date-time (inclusive), 1970 to 9998",
+        pattern=FILTER_YEAR_PATTERN,
+    ),
+    OpenApiParameter(
+        "until",
+        OpenApiTypes.DATETIME,
+        description="ISO date or date-time (exclusive), 1970 to 9998",
+        pattern=FILTER_YEAR_PATTERN,
+    ),
 ]
 
 
@@ -53,8 +66,16 @@ def _when(value: str, name: str) -> datetime:
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
+def refuse_blank(params: Any) -> None:
+    """A filter given with no value is a mistake in an API call (pages send blanks)."""
+    blank = sorted(name for name, value in params.items() if value == "")
+    if blank:
+        raise DomainError("bad_filter", f"{blank[0]} has no value.")
+
+
 def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attempt]:
     """Apply the query-string filters of the attempts list; bad values are a 400."""
+    refuse_blank(params)
     if exercise := params.get("exercise"):
         if not str(exercise).isdigit():
             raise DomainError("bad_filter", "exercise must be an id.")
@@ -107,6 +128,7 @@ class MyExercisesApi(generics.GenericAPIView[Any]):
     serializer_class = ExerciseSerializer
     pagination_class = None
 
+    @extend_schema(responses=ExerciseSerializer(many=True))
     def get(self, request: Request) -> Response:
         user = request.user
         assert isinstance(user, User)
@@ -128,8 +150,18 @@ class ClassDashboardApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("exercise", int, description="Only this exercise"),
-            OpenApiParameter("from", str, description="ISO date (inclusive)"),
-            OpenApiParameter("to", str, description="ISO date (inclusive)"),
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.DATE,
+                description="ISO date (inclusive), 1970 to 9998",
+                pattern=FILTER_YEAR_PATTERN,
+            ),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.DATE,
+                description="ISO date (inclusive), 1970 to 9998",
+                pattern=FILTER_YEAR_PATTERN,
+            ),
         ],
         responses=DashboardSerializer,
     )
@@ -138,6 +170,7 @@ class ClassDashboardApi(APIView):
         assert isinstance(user, User)
         classroom = access.classroom_to_watch(user=user, pk=pk)
         exercises = list(selectors.classroom_exercises(classroom=classroom, include_archived=True))
+        refuse_blank(request.query_params)
         form = DashboardFilterForm(request.query_params or None, exercises=exercises)
         if request.query_params and not form.is_valid():
             first = next(iter(form.errors.items()))

@@ -24,3 +24,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The API answers a path it does not know in its own JSON error shape; pages as usual.
+handler404 = "hwr_site.api_errors.not_found"

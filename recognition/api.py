@@ -12,7 +12,11 @@ from rest_framework.views import APIView
 from hwr_site.api_errors import DomainError
 from hwr_site.parsers import JSONBodyParser
 from recognition import services
-from recognition.serializers import RecognitionSerializer, RecognizeInputSerializer
+from recognition.serializers import (
+    RecognitionSerializer,
+    RecognizeImageSerializer,
+    RecognizeInkSerializer,
+)
 
 
 class RecognizeApi(APIView):
@@ -20,7 +24,13 @@ class RecognizeApi(APIView):
 
     parser_classes = [JSONBodyParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=RecognizeInputSerializer, responses=RecognitionSerializer)
+    @extend_schema(
+        request={
+            "application/json": RecognizeInkSerializer,
+            "multipart/form-data": RecognizeImageSerializer,
+        },
+        responses=RecognitionSerializer,
+    )
     def post(self, request: Request) -> Response:
         # Refuse an oversized body before it is read or spooled to disk.
         length = request.META.get("CONTENT_LENGTH") or "0"
