@@ -88,8 +88,8 @@ class InkConsumer(RealtimeConsumer):
         if seq <= self.last_seq:
             raise FrameError("bad_seq", f"seq must increase: {seq} after {self.last_seq}")
         kind = content.get("type")
-        if kind not in self.message_types:
-            raise FrameError("unknown_type", f"unknown message type {kind!r}")
+        if not isinstance(kind, str) or kind not in self.message_types:
+            raise FrameError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
         self.last_seq = seq
         self.received_at[seq] = time.monotonic()
         await self.handle(kind, seq, content)
