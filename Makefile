@@ -16,19 +16,21 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-insecure-key-for-tests-and-checks} SECURE_COOKIES=false \
   ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: help run test lint format install install-dev chromium migrate demo worker bench clean
+.PHONY: help run test lint format install install-dev chromium migrate demo worker bench clean \
+  deploy-check
 
 help:
 	@echo "make run    - set up and start Inkwell at http://$(HOST):$(PORT)"
 	@echo "make test   - run the whole test suite (PostgreSQL, Redis, Celery, Chromium)"
 	@echo "make lint   - ruff + mypy"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make deploy-check - validate deploy/ (images, Compose, Kubernetes, nginx, alerts, CI)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+$(VENV)/.installed: requirements.txt requirements/serve.txt requirements/train.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
@@ -79,6 +81,11 @@ format: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/bench_runtime.py
+
+# Installs its validators (deploy/requirements-tools.txt into var/deploy-tools, nginx and
+# promtool from apt when missing), then runs them all offline (deploy/README.md).
+deploy-check: install-dev
+	nice -n 5 bash deploy/check.sh
 
 clean:
 	rm -rf $(VENV) var artifacts .mypy_cache .ruff_cache .pytest_cache

@@ -6,10 +6,7 @@ at them). With `CI` set, a missing service fails the run instead of skipping tes
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +15,9 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
-REPO_ROOT = Path(__file__).resolve().parent
+from bench.harness import REPO as REPO_ROOT
+from bench.harness import free_port, listening, process, wait_port, wait_until
+
 ARTIFACTS_DIR = REPO_ROOT / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -26,13 +25,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
-    try:
-        with socket.create_connection(
-            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 2
-        ):
-            return True
-    except OSError:
-        return False
+    return listening(parsed.hostname or "127.0.0.1", parsed.port or default_port, timeout=2)
 
 
 def require_service(name: str, url: str, default_port: int) -> None:
@@ -87,12 +80,6 @@ def _service_env(redis_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, redis_url: str) -> Iterator[None]:
     """A real Celery worker process consuming every queue, on the test database."""
@@ -101,31 +88,19 @@ def celery_worker(django_db_setup: None, redis_url: str) -> Iterator[None]:
     from hwr_site.celery import app
 
     redis.Redis.from_url(redis_url).flushdb()
-    env = _service_env(redis_url)
     log_path = ARTIFACTS_DIR / "celery-worker.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "hwr_site", "worker",
-                "-Q", "default,inference,training", "--concurrency", "2",
-                "--hostname", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
-                "--loglevel", "INFO",
-            ],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    worker_cmd = [
+        sys.executable, "-m", "celery", "-A", "hwr_site", "worker",
+        "-Q", "default,inference,training", "--concurrency", "2",
+        "--hostname", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+        "--loglevel", "INFO",
+    ]  # fmt: skip
+    with process(worker_cmd, _service_env(redis_url), log_path, stop_timeout=20) as worker:
         try:
-            deadline = time.monotonic() + 60
-            while not app.control.ping(timeout=0.5):
-                if worker.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Celery worker did not start; see {log_path}")
-            yield
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            wait_until(lambda: bool(app.control.ping(timeout=0.5)), worker, 60, "Celery worker")
+        except RuntimeError as exc:
+            raise RuntimeError(f"Celery worker did not start ({exc}); see {log_path}") from exc
+        yield
 
 
 @pytest.fixture
@@ -164,28 +139,18 @@ WS_MAX_SIZE = 524288
 def uvicorn_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
     """The ASGI application served by uvicorn in its own process, as `make run` starts it;
     yields its base URL and stops it on exit."""
-    port = _free_port()
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "hwr_site.asgi:application",
-             "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
-             "--ws-max-size", str(WS_MAX_SIZE)],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    port = free_port()
+    server_cmd = [
+        sys.executable, "-m", "uvicorn", "hwr_site.asgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
+        "--ws-max-size", str(WS_MAX_SIZE),
+    ]  # fmt: skip
+    with process(server_cmd, env, log_path, stop_timeout=20) as server:
         try:
-            deadline = time.monotonic() + 60
-            while not _reachable(f"http://127.0.0.1:{port}", port):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"ASGI server did not start; see {log_path}")
-                time.sleep(0.2)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            wait_port(port, server, timeout=60)
+        except RuntimeError as exc:
+            raise RuntimeError(f"ASGI server did not start ({exc}); see {log_path}") from exc
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

@@ -22,21 +22,12 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import ensure_database, percentile
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/inkwell_bench_dash"
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django(url: str) -> None:
@@ -46,7 +37,6 @@ def setup_django(url: str) -> None:
     os.environ.setdefault("SECURE_COOKIES", "false")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hwr_site.settings")
     os.environ.pop("REDIS_URL", None)  # the dashboard needs no Redis: embedded mode
-    sys.path.insert(0, str(REPO))
     import django
     from django.conf import settings
 
@@ -134,11 +124,10 @@ def measure(client: Any, url: str, runs: int) -> dict[str, float]:
             times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.status_code
         queries.append(len(ctx.captured_queries))
-    times.sort()
     return {
         "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[max(0, int(0.95 * len(times)) - 1)], 1),
-        "max_ms": round(times[-1], 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
         "queries": max(queries),
     }
 

@@ -16,126 +16,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
 import json
 import os
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("INKWELL_DATA_DIR", REPO.parent / "shared" / "data"))
-PY = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: Path):
-    with log.open("w") as out:
-        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def test_inks(n: int) -> list[list[list[list[float]]]]:
-    inks = []
-    with gzip.open(DATA / "unipen-1abc.jsonl.gz", "rt") as lines:
-        for line in lines:
-            sample = json.loads(line)
-            if sample["split"] == "test":
-                inks.append(sample["strokes"])
-                if len(inks) >= n:
-                    break
-    return inks
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def machine_ticks() -> tuple[int, int]:
-    """(busy, stolen) CPU ticks of the whole machine so far: steal is time the hypervisor
-    gave this VM's cores to someone else."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields[:8]) - idle - fields[7], fields[7]
-
-
-def cpu_description() -> str:
-    """The processor and its widest vector units: LiteRT's int8 kernels run about 5 times
-    faster with AVX-512 VNNI than with AVX2 alone (docs/benchmarks.md)."""
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in info.splitlines()
-                  if line.startswith("model name")), "unknown")  # fmt: skip
-    flags = next((line.split(":", 1)[1].split() for line in info.splitlines()
-                  if line.startswith("flags")), [])  # fmt: skip
-    vector = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni") if f in flags]
-    return f"{model}, {os.cpu_count()} CPUs, {' '.join(vector) or 'no AVX2'}"
-
-
-def machine_speed_loop_ms() -> float:
-    """A fixed pure-Python loop, best of three: this VM's speed varies by up to 2x."""
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        total = 0
-        for i in range(5_000_000):
-            total += i
-        times.append((time.perf_counter() - started) * 1000)
-    return round(min(times))
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def summary(latencies_ms: list[float]) -> dict[str, float]:
-    if not latencies_ms:
-        return {}
-    return {
-        "n": len(latencies_ms),
-        "p50_ms": round(percentile(latencies_ms, 50), 2),
-        "p95_ms": round(percentile(latencies_ms, 95), 2),
-        "p99_ms": round(percentile(latencies_ms, 99), 2),
-        "max_ms": round(max(latencies_ms), 2),
-        "mean_ms": round(statistics.fmean(latencies_ms), 2),
-    }
-
+from bench.harness import (
+    PY,
+    REPO,
+    cpu_description,
+    cpu_seconds,
+    ensure_database,
+    free_port,
+    machine_speed_loop_ms,
+    machine_ticks,
+    process,
+    summary,
+    test_inks,
+    wait_port,
+)
 
 # ------------------------------------------------------------------ websocket students
 
@@ -364,17 +270,6 @@ services.model_activate(version=ModelVersion.objects.get(name="{name}"), user=No
                         confirm_worse=True)
 """
     subprocess.run([PY, "-c", code], cwd=REPO, env=env, check=True)
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[-1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> None:

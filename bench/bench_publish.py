@@ -15,8 +15,11 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from bench_live import REPO, test_inks
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import test_inks
 
 
 def a_drawing() -> list:
@@ -45,7 +48,6 @@ def main() -> None:
         SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret"),
         LOG_LEVEL="WARNING",
     )
-    sys.path.insert(0, str(REPO))
     import django
 
     django.setup()

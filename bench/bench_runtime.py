@@ -10,8 +10,6 @@ direct call on ``model.keras`` (single sample, batched).
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import platform
 import statistics
@@ -25,6 +23,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.harness import UNIPEN, percentile, test_inks  # noqa: E402
 from recognition.engine.ink import Ink, parse_ink  # noqa: E402
 from recognition.engine.preprocessing import ink_to_raster  # noqa: E402
 from recognition.engine.runtime import Recognizer  # noqa: E402
@@ -33,16 +32,8 @@ from recognition.engine.scribbles import make_scribbles  # noqa: E402
 
 def load_inks(n: int) -> list[Ink]:
     """UNIPEN test characters when the data is there, else synthetic strokes."""
-    data = Path(os.environ.get("INKWELL_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
-    path = data / "unipen-1abc.jsonl.gz"
-    if path.is_file():
-        inks = []
-        with gzip.open(path, "rt") as f:
-            for row in map(json.loads, f):
-                if row["split"] == "test":
-                    inks.append(parse_ink(row["strokes"]))
-                    if len(inks) >= n:
-                        return inks
+    if UNIPEN.is_file():
+        return [parse_ink(strokes) for strokes in test_inks(n)]
     return [parse_ink([s.tolist() for s in strokes]) for strokes in make_scribbles(n, 5)]
 
 
@@ -55,8 +46,7 @@ def per_call_ms(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(0.99 * (len(times) - 1))]
+    return statistics.median(times), percentile(times, 99)
 
 
 def main() -> None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
+from pathlib import Path
 
-from bench_live import REPO, cpu_seconds, test_inks
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import PY, cpu_seconds, process, test_inks
 
 
 def live_drawings(n: int) -> list[list]:
@@ -58,7 +60,6 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
-    sys.path.insert(0, str(REPO))
     import django
 
     django.setup()
@@ -84,25 +85,21 @@ def main() -> None:
         for i, strokes in enumerate(drawings)
     ]
     noop = [message("celery.accumulate", {}) for _ in range(args.n)]
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hwr_site", "worker", "-Q", queues.INFERENCE,
-         "--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
-         *args.worker_options],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    worker_cmd = [PY, "-m", "celery", "-A", "hwr_site", "worker", "-Q", queues.INFERENCE,
+                  "--pool", "solo", "--without-gossip", "--without-mingle",
+                  "--loglevel", "WARNING", *args.worker_options]  # fmt: skip
     try:
-        drain(client, worker.pid, live[:50], queues.INFERENCE)  # start-up and model load
-        time.sleep(1)
-        points = sum(len(s) for drawing in drawings for s in drawing) / len(live)
-        results = {
-            "tasks": len(live),
-            "points_per_drawing": round(points, 1),
-            "recognize_ink": drain(client, worker.pid, live, queues.INFERENCE),
-            "noop": drain(client, worker.pid, noop, queues.INFERENCE),
-        }
+        with process(worker_cmd, env, log=None, stop_timeout=20) as worker:
+            drain(client, worker.pid, live[:50], queues.INFERENCE)  # start-up and model load
+            time.sleep(1)
+            points = sum(len(s) for drawing in drawings for s in drawing) / len(live)
+            results = {
+                "tasks": len(live),
+                "points_per_drawing": round(points, 1),
+                "recognize_ink": drain(client, worker.pid, live, queues.INFERENCE),
+                "noop": drain(client, worker.pid, noop, queues.INFERENCE),
+            }
     finally:
-        worker.terminate()
-        worker.wait(20)
         client.flushdb()
     print(json.dumps(results, indent=2))
 

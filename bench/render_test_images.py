@@ -10,16 +10,15 @@ A stand-in for scanned paper until real scans are collected.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import test_rows
 
 
 def scan_like(strokes: list[np.ndarray], rng: np.random.Generator) -> Image.Image:
@@ -54,9 +53,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    data = Path(os.environ.get("INKWELL_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
-    with gzip.open(data / "unipen-1abc.jsonl.gz", "rt") as f:
-        rows = [r for r in map(json.loads, f) if r["split"] == "test"]
+    rows = list(test_rows())
     rng = np.random.default_rng(args.seed)
     out = Path(args.out)
     for k, i in enumerate(rng.choice(len(rows), min(args.n, len(rows)), replace=False)):

@@ -1,7 +1,7 @@
 """REST API of the classroom app: a student's own attempts and exercises, a teacher's
 class dashboard."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.db.models import QuerySet
@@ -27,8 +27,11 @@ from classroom.serializers import (
 )
 from hwr_site.api_errors import DomainError
 
+# Ids are PostgreSQL bigints.
+MAX_ID = 2**63 - 1
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 ATTEMPT_FILTERS = [
-    OpenApiParameter("exercise", int, description="Only this exercise"),
+    OpenApiParameter("exercise", ID_SCHEMA, description="Only this exercise"),
     OpenApiParameter(
         "target", str, description="Only this target character", pattern="^[0-9A-Za-z]$"
     ),
@@ -63,7 +66,9 @@ def _when(value: str, name: str) -> datetime:
         )
     if not isinstance(parsed, datetime):  # a day starts at midnight in the site's time zone
         parsed = datetime.combine(parsed, time.min)
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    aware = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    # In UTC: Python allows offsets up to 24 h, PostgreSQL only up to 16 h.
+    return aware.astimezone(UTC)
 
 
 def refuse_blank(params: Any) -> None:
@@ -77,7 +82,7 @@ def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attemp
     """Apply the query-string filters of the attempts list; bad values are a 400."""
     refuse_blank(params)
     if exercise := params.get("exercise"):
-        if not str(exercise).isdigit():
+        if not str(exercise).isdigit() or not 1 <= int(exercise) <= MAX_ID:
             raise DomainError("bad_filter", "exercise must be an id.")
         attempts = attempts.filter(exercise_id=int(exercise))
     if target := params.get("target"):
@@ -149,7 +154,7 @@ class ClassDashboardApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("exercise", int, description="Only this exercise"),
+            OpenApiParameter("exercise", ID_SCHEMA, description="Only this exercise"),
             OpenApiParameter(
                 "from",
                 OpenApiTypes.DATE,

@@ -1,6 +1,7 @@
 """Operations endpoints: liveness, readiness (naming what is down) and metrics."""
 
 import asyncio
+import hmac
 import logging
 import uuid
 from collections.abc import Callable
@@ -9,9 +10,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
 
 from hwr_site.celery import app as celery_app
 
@@ -79,3 +81,42 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
     return JsonResponse({"status": "ok", "checks": sorted(CHECKS)})
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; with METRICS_TOKEN set, only for `Authorization: Bearer <it>`."""
+    token = settings.METRICS_TOKEN
+    if token:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            response = JsonResponse(
+                {"error": {"code": "metrics_token", "message": "A metrics token is required."}},
+                status=401,
+            )
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+    return ExportToDjangoView(request)
+
+
+OPS_VIEWS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/healthz": healthz,
+    "/readyz": readyz,
+    "/metrics": metrics,
+}
+
+
+class OpsEndpointsMiddleware:
+    """Answers the operations endpoints ahead of the host check.
+
+    Kubernetes probes and Prometheus call a pod by its address, which no ALLOWED_HOSTS entry
+    names; these views build no URL from the Host header, so skipping the check is safe.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = OPS_VIEWS.get(request.path_info)
+        return view(request) if view is not None else self.get_response(request)

@@ -99,6 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Probes and scrapers reach /healthz, /readyz and /metrics by pod address (hwr_site/ops.py).
+    "hwr_site.ops.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -311,6 +313,17 @@ TRAINING_DATA_DIR = env_path("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "
 
 # Chat: feedback relayed to a Discord webhook when one is configured.
 DISCORD_WEBHOOK_URL = env_str("DISCORD_WEBHOOK_URL")
+
+# /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>` when it is set;
+# METRICS_TOKEN_FILE names a file holding it (a mounted secret Prometheus reads too).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if not METRICS_TOKEN and env_str("METRICS_TOKEN_FILE"):
+    try:
+        METRICS_TOKEN = Path(env_str("METRICS_TOKEN_FILE")).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"METRICS_TOKEN_FILE cannot be read: {exc}") from None
+# Export django_migrations_unapplied_total (read from the database once at process start).
+PROMETHEUS_EXPORT_MIGRATIONS = env_bool("METRICS_EXPORT_MIGRATIONS", False)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

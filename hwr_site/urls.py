@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/v1/", include("classroom.api_urls")),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", ops.metrics, name="prometheus-django-metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script (CSP).

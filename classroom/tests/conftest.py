@@ -3,9 +3,10 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from classroom.models import Classroom, User
+from classroom.models import Classroom, Exercise, User
 from classroom.tests.factories import (
     ClassroomFactory,
+    ExerciseFactory,
     MembershipFactory,
     StaffFactory,
     StudentFactory,
@@ -40,6 +41,12 @@ def student(classroom: Classroom) -> User:
     member = StudentFactory.create(username="ada", first_name="Ada")
     MembershipFactory.create(classroom=classroom, student=member)
     return member
+
+
+@pytest.fixture
+def exercise(classroom: Classroom) -> Exercise:
+    """Mirror letters in `classroom` (modules that need another exercise define their own)."""
+    return ExerciseFactory.create(classroom=classroom, title="Mirrors", characters="bdp")
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ from recognition.tests.samples import unipen_test_samples
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.worker]
 
 
-def logged_in_context(browser, client, user):
-    """A browser context holding `user`'s session (logging in by form is tested elsewhere)."""
+def logged_in_context(browser, client, user, **options):
+    """A browser context (Playwright's `options`) holding `user`'s session (logging in by
+    form is tested elsewhere)."""
     client.force_login(user)
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, **options)
     cookie = {
         "name": "sessionid",
         "value": client.cookies["sessionid"].value,
@@ -105,27 +106,36 @@ def test_free_drawing_shows_live_candidates(
         context.close()
 
 
-# Share of a canvas row's device pixels painted over the background, at a CSS y; and all
-# such pixels. The background is read at the left edge, midway between x-height and baseline.
+# The canvas as drawn: for each row of device pixels, the share painted over the paper (read
+# at the top-left corner, above every guide); the number of painted pixels; the pixel ratio.
 CANVAS_PIXELS = """() => {
   const canvas = document.querySelector('#ink-canvas');
   const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   const dpr = canvas.width / canvas.getBoundingClientRect().width;
-  const g = window.inkCanvas.guides();
-  const at = (x, y) => (y * canvas.width + x) * 4;
-  const bg = at(1, Math.round(((g.x + g.baseline) / 2) * dpr));
+  const bg = (canvas.width + 1) * 4;
   const painted = (i) => [0, 1, 2].some((c) => Math.abs(data[i + c] - data[bg + c]) > 8);
-  const row = (css) => {
-    const y = Math.round(css * dpr);
-    let n = 0;
-    for (let x = 0; x < canvas.width; x++) if (painted(at(x, y))) n++;
-    return n / canvas.width;
-  };
+  const rows = [];
   let all = 0;
-  for (let i = 0; i < data.length; i += 4) if (painted(i)) all++;
-  return {dpr, baseline: row(g.baseline), x: row(g.x), cap: row(g.cap),
-          between: row((g.x + g.baseline) / 2), all};
+  for (let y = 0; y < canvas.height; y++) {
+    let n = 0;
+    for (let x = 0; x < canvas.width; x++) if (painted((y * canvas.width + x) * 4)) n++;
+    rows.push(n / canvas.width);
+    all += n;
+  }
+  return {dpr, rows, all};
 }"""
+
+
+def runs(rows, keep):
+    """The runs of consecutive row numbers whose share passes `keep`."""
+    found: list[list[int]] = []
+    for y, share in enumerate(rows):
+        if keep(share):
+            if found and found[-1][-1] == y - 1:
+                found[-1].append(y)
+            else:
+                found.append([y])
+    return found
 
 
 def test_the_canvas_has_guide_lines_a_faded_model_and_is_crisp_on_high_dpi(
@@ -135,10 +145,7 @@ def test_the_canvas_has_guide_lines_a_faded_model_and_is_crisp_on_high_dpi(
         ExerciseFactory.create(classroom=classroom, characters="3", show_tracing=tracing)
         for tracing in (True, False)
     )
-    client.force_login(student)
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, device_scale_factor=2)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "domain": "127.0.0.1", "path": "/"}])  # fmt: skip
+    context = logged_in_context(browser, client, student, device_scale_factor=2)
     page = context.new_page()
     try:
         pixels = {}
@@ -148,13 +155,23 @@ def test_the_canvas_has_guide_lines_a_faded_model_and_is_crisp_on_high_dpi(
             pixels[name] = page.evaluate(CANVAS_PIXELS)
     finally:
         context.close()
-    plain_px, traced_px = pixels["plain"], pixels["traced"]
-    assert plain_px["dpr"] == 2  # the backing store has a device pixel per pixel
-    # Baseline and cap line are solid, the x-height line dashed; nothing between them.
-    assert plain_px["baseline"] > 0.9 and plain_px["cap"] > 0.9 and 0.2 < plain_px["x"] < 0.9
-    assert plain_px["between"] == 0
+    plain, traced = pixels["plain"], pixels["traced"]
+    assert plain["dpr"] == 2  # the backing store has a device pixel per pixel
+    # Two solid lines across the canvas, cap line and baseline; one dashed line between them,
+    # the x-height; nothing between the x-height and the baseline.
+    solid = runs(plain["rows"], lambda share: share > 0.9)
+    assert len(solid) == 2
+    cap, baseline = solid
+    dashed = [
+        run
+        for run in runs(plain["rows"], lambda share: 0.2 < share <= 0.9)
+        if cap[-1] < run[0] and run[-1] < baseline[0]
+    ]
+    assert len(dashed) == 1
+    between = range(dashed[0][-1] + 1, baseline[0])
+    assert len(between) > 0 and max(plain["rows"][y] for y in between) == 0
     # The faded "3" to trace adds ink between the guides.
-    assert traced_px["between"] > 0 and traced_px["all"] > plain_px["all"]
+    assert max(traced["rows"][y] for y in between) > 0 and traced["all"] > plain["all"]
 
 
 def test_undo_clear_keys_candidates_feedback_and_a_dropped_socket(
@@ -166,8 +183,20 @@ def test_undo_clear_keys_candidates_feedback_and_a_dropped_socket(
     sample = unipen_test_samples(labels="4", per_label=1)[0]["strokes"]
     assert len(sample) >= 2
 
-    def strokes_drawn():
-        return page.evaluate("window.inkCanvas.strokes.length")
+    def painted():
+        return page.evaluate(f"({CANVAS_PIXELS})().all")
+
+    def wait_for_ink(compare):
+        """Until the canvas's painted pixels stand `compare` ("< 123", "== 99") after a redraw."""
+        page.wait_for_function(f"({CANVAS_PIXELS})().all {compare}", timeout=5_000)
+        return painted()
+
+    # Every socket the page opens goes through here, so that the test can drop one.
+    sockets = []
+
+    def route(ws):
+        ws.connect_to_server()
+        sockets.append(ws)
 
     def wait_for_top_candidate(label):
         page.wait_for_selector(f"#candidates .candidate.is-top[data-label='{label}']",
@@ -176,10 +205,14 @@ def test_undo_clear_keys_candidates_feedback_and_a_dropped_socket(
     context = logged_in_context(browser, client, student)
     page = context.new_page()
     try:
+        page.route_web_socket("**/ws/**", route)
         page.goto(f"{asgi_server}/practice/{exercise.pk}/")
         page.wait_for_selector("#ws-status[data-state=open]", timeout=10_000)
+        blank = painted()  # the guides and nothing else
         replay(page, sample)
         wait_for_top_candidate("4")
+        drawn = painted()
+        assert drawn > blank
         # The top three guesses, best first, each with a confidence bar.
         bars = page.eval_on_selector_all(
             "#candidates .candidate",
@@ -188,24 +221,30 @@ def test_undo_clear_keys_candidates_feedback_and_a_dropped_socket(
         percents = [float(width.rstrip("%")) for width in bars]
         assert len(percents) == 3 and percents == sorted(percents, reverse=True)
 
+        # Each undo takes a stroke off the canvas; Escape and Clear leave only the guides.
         page.focus("#ink-canvas")
         page.keyboard.press("Control+z")
-        assert strokes_drawn() == len(sample) - 1
+        one_undone = wait_for_ink(f"< {drawn}")
+        assert one_undone > blank
         page.click("#btn-undo")
-        assert strokes_drawn() == len(sample) - 2
+        wait_for_ink(f"< {one_undone}")
         page.keyboard.press("Escape")
-        assert strokes_drawn() == 0
+        wait_for_ink(f"== {blank}")
+        assert page.is_disabled("#btn-undo") and page.is_disabled("#btn-clear")
         page.wait_for_selector("#candidates .candidate", state="detached", timeout=10_000)
         replay(page, sample)
+        wait_for_ink(f"> {blank}")
         page.click("#btn-clear")
-        assert strokes_drawn() == 0
+        wait_for_ink(f"== {blank}")
 
         # The socket drops mid-drawing: the page reconnects and re-sends what is drawn.
         replay(page, sample)
         wait_for_top_candidate("4")
-        page.evaluate("window.inkPractice.socket._ws.close()")
+        assert len(sockets) == 1
+        sockets[0].close(code=1001, reason="going away")
         page.wait_for_selector("#ws-status[data-state=connecting]", timeout=5_000)
         page.wait_for_selector("#ws-status[data-state=open]", timeout=15_000)
+        assert len(sockets) == 2
         page.keyboard.press("Enter")
         page.wait_for_selector("#feedback[data-correct=true]", timeout=10_000)
         score = int(page.inner_text("#feedback .feedback__score strong"))

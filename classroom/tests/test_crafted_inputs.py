@@ -63,3 +63,8 @@ def test_a_json_body_nested_too_deep_is_a_parse_error(client_as, student):
     response = client_as(student).post("/api/v1/recognize", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_a_date_time_offset_postgresql_cannot_hold_is_still_a_filter(client_as, student):
+    response = client_as(student).get("/api/v1/attempts", {"since": "2313-10-10T12:20:48-23:37"})
+    assert response.status_code == 200  # compared in UTC (PostgreSQL refuses -23:37)

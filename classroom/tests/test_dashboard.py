@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from classroom import selectors
-from classroom.models import Attempt, Classroom, Exercise, User
+from classroom.models import Attempt, Classroom, User
 from classroom.tests.factories import (
     AttemptFactory,
     ExerciseFactory,
@@ -16,11 +16,6 @@ from classroom.tests.factories import (
 )
 
 NOW = timezone.now()
-
-
-@pytest.fixture
-def exercise(classroom: Classroom) -> Exercise:
-    return ExerciseFactory.create(classroom=classroom, title="Mirrors", characters="bdp")
 
 
 @pytest.fixture

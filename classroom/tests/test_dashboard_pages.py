@@ -22,11 +22,6 @@ from classroom.tests.factories import (
 from classroom.tests.test_dashboard import attempt, pending
 
 
-@pytest.fixture
-def exercise(classroom: Classroom) -> Exercise:
-    return ExerciseFactory.create(classroom=classroom, title="Mirrors", characters="bdp")
-
-
 def csv_rows(response) -> list[dict[str, str]]:
     body = b"".join(response.streaming_content).decode()
     return list(csv.DictReader(io.StringIO(body)))

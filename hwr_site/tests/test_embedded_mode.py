@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import websockets
 from conftest import REPO_ROOT, uvicorn_server
 from recognition.tests.samples import unipen_test_samples
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]  # servers, migrations, seed data
 
 
 @dataclass
@@ -39,9 +38,10 @@ class Embedded:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    def server(self, name: str) -> AbstractContextManager[str]:
-        """The embedded platform served as `make run` serves it; its log in `logs`."""
-        return uvicorn_server(self.env, self.logs / f"{name}.log")
+    def server(self, name: str, **env: str) -> AbstractContextManager[str]:
+        """The embedded platform served as `make run` serves it (with `env` on top of its
+        environment); its log in `logs`."""
+        return uvicorn_server({**self.env, **env}, self.logs / f"{name}.log")
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,7 @@ def test_a_failed_recognition_is_saved_pending_and_recognised_when_the_student_r
     broken = active.format("'/nonexistent/model'")
     assert embedded.manage("shell", "-c", broken).split()[-1] == "1"
 
-    async def submit(url: str, session: requests.Session, exercise: dict[str, Any]) -> float:
+    async def submit(url: str, session: requests.Session, exercise: dict[str, Any]) -> None:
         target = exercise["characters"][0]
         sample = unipen_test_samples(labels=target, per_label=1)[0]["strokes"]
         practice = f"{url.replace('http', 'ws')}/ws/practice/{exercise['id']}/"
@@ -151,21 +151,19 @@ def test_a_failed_recognition_is_saved_pending_and_recognised_when_the_student_r
             practice, additional_headers=socket_headers(url, session)
         ) as ws:
             last = await draw(ws, sample)
-            sent = time.monotonic()
             await ws.send(json.dumps({"type": "submit", "seq": last + 1, "target": target}))
             saved = await frame_of_type(ws, "result")
-            answered_s = time.monotonic() - sent
             assert (saved["status"], saved["seq"]) == ("saved", last + 1) and saved["attempt_id"]
             await ws.send("not json")  # the socket is still open and answering
             assert (await frame_of_type(ws, "error"))["code"] == "bad_json"
-            return answered_s
 
-    with embedded.server("broken-model") as url:
+    # A recogniser timeout far past frame_of_type's: the answer can only be the one said at
+    # once (in-process, nothing else will answer).
+    with embedded.server("broken-model", RECOGNIZER_TIMEOUT_S="60") as url:
         sessions = {name: log_in(url, name) for name in ("ben", "cleo")}
         exercise = digits_exercise(url, sessions["ben"])
         for session in sessions.values():
-            # Told at once: in-process, nothing else will answer before the 2 s timeout.
-            assert asyncio.run(submit(url, session, exercise)) < 1.5
+            asyncio.run(submit(url, session, exercise))
         pending = pending_attempts(url, sessions["ben"])
         assert len(pending) == 1 and pending[0]["exercise"] == exercise["id"]
         assert len(pending_attempts(url, sessions["cleo"])) == 1

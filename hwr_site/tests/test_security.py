@@ -74,7 +74,7 @@ django.setup()
 from django.test import Client
 c = Client()
 plain = c.get("/accounts/login/", HTTP_HOST="inkwell.example.org")
-secure = c.get("/healthz", HTTP_HOST="inkwell.example.org", HTTP_X_FORWARDED_PROTO="https")
+secure = c.get("/accounts/login/", HTTP_HOST="inkwell.example.org", HTTP_X_FORWARDED_PROTO="https")
 probe = c.get("/healthz", HTTP_HOST="inkwell.example.org")
 print(json.dumps({"plain": [plain.status_code, plain.headers.get("Location")],
                   "hsts": secure.headers.get("Strict-Transport-Security"),

@@ -1,52 +1,17 @@
-"""Fixtures for the recognition engine tests: the shared data folder and the shipped model."""
-
-from __future__ import annotations
-
-import gzip
-import json
-import os
-from pathlib import Path
+"""Fixtures of the recognition app's tests. The engine's (the shared data folder, the shipped
+model) are defined once beside the engine and imported here."""
 
 import pytest
 
-from recognition.engine.runtime import Recognizer
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_MODEL_DIR = REPO_ROOT / "recognition" / "shipped_model"
-
-
-def _data_dir() -> Path:
-    return Path(os.environ.get("INKWELL_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
+from recognition.engine.tests.conftest import (  # noqa: F401
+    data_dir,
+    recognizer,
+    shipped_model_dir,
+    unipen_test_rows,
+)
 
 
-@pytest.fixture(scope="session")
-def data_dir() -> Path:
-    """``../shared/data`` (or ``INKWELL_DATA_DIR``); skips when absent, fails under CI."""
-    path = _data_dir()
-    if not (path / "unipen-1abc.jsonl.gz").is_file():
-        if os.environ.get("CI"):  # CI always has ../shared beside the clone
-            pytest.fail(f"handwriting data not found in {path}")
-        pytest.skip(f"handwriting data not found in {path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def shipped_model_dir() -> Path:
-    """The committed model folder."""
-    assert (SHIPPED_MODEL_DIR / "model.tflite").is_file(), "shipped model missing"
-    return SHIPPED_MODEL_DIR
-
-
-@pytest.fixture(scope="session")
-def recognizer(shipped_model_dir: Path) -> Recognizer:
-    """The shipped model, loaded once for the session."""
-    from recognition.engine.runtime import load_recognizer
-
-    return load_recognizer(shipped_model_dir)
-
-
-@pytest.fixture(scope="session")
-def unipen_test_rows(data_dir: Path) -> list[dict]:
-    """Raw rows of the UNIPEN test split (writer-independent)."""
-    with gzip.open(data_dir / "unipen-1abc.jsonl.gz", "rt") as f:
-        return [row for row in map(json.loads, f) if row["split"] == "test"]
+@pytest.fixture
+def user(django_user_model):
+    """A user with a password and no role."""
+    return django_user_model.objects.create_user("pat", password="pw-12345678")

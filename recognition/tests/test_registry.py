@@ -153,6 +153,7 @@ def test_a_run_with_missing_data_fails_with_its_reason(client, admin_user, shipp
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.worker
+@pytest.mark.slow
 async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
     client, admin_user, shipped, celery_worker
 ):
@@ -197,13 +198,13 @@ async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
 
     assert await version_seen() == "1"
 
-    async def switch(action: str, expected: str) -> float:
-        started = time.monotonic()
+    async def switch(action: str, expected: str) -> None:
         await database_sync_to_async(action_as_admin)(client, action, ready.pk)
-        while await version_seen() != expected:
-            assert time.monotonic() - started < 5, "workers did not switch within 5 s"
+        for _ in range(300):  # how soon is bench_live.py --switch's to measure
+            if await version_seen() == expected:
+                return
             await asyncio.sleep(0.1)  # a person's pace, within the socket's message budget
-        return time.monotonic() - started
+        raise AssertionError(f"the workers never switched to version {expected}")
 
     await switch("activate_even_if_worse", ready.name)
     await switch("rollback", "1")

@@ -37,7 +37,6 @@ export class InkCanvas extends EventTarget {
     this.target = target;
     this.showTracing = showTracing;
     this.locked = false;
-    this.lastFrames = [];
 
     this._current = null; // points of the stroke being drawn
     this._pointerId = null; // only the first active pointer draws
@@ -334,6 +333,7 @@ export class InkCanvas extends EventTarget {
     const line = (y, color, width, dash = []) => {
       ctx.beginPath();
       ctx.setLineDash(dash);
+      ctx.lineCap = "butt"; // the ink's round caps would lengthen every dash after a redraw
       ctx.strokeStyle = color;
       ctx.lineWidth = width;
       const yy = Math.round(y) + (width % 2 ? 0.5 : 0);

@@ -8,7 +8,6 @@
 // Events (CustomEvent): "state" {state, code, reason}, "frame" {frame}.
 // state is "connecting" | "open" | "closed"; closed with a code 4401/4403 is final.
 
-const KEEP_FRAMES = 20;
 export const CLOSE_NOT_LOGGED_IN = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
@@ -36,8 +35,6 @@ export class InkSocket extends EventTarget {
     this.state = "closed";
     this.closeCode = null;
     this.final = false;
-    this.lastFrames = [];
-    this.sentFrames = [];
     this.pendingSubmit = false;
     this.awaitingSubmitSeq = null;
     this._sentTypes = new Map();
@@ -125,7 +122,6 @@ export class InkSocket extends EventTarget {
     this._ws.send(JSON.stringify(msg));
     this._sentTypes.set(msg.seq, msg.type);
     if (this._sentTypes.size > 200) this._sentTypes.delete(this._sentTypes.keys().next().value);
-    this._keep(this.sentFrames, msg);
     return msg.seq;
   }
 
@@ -174,7 +170,6 @@ export class InkSocket extends EventTarget {
         return;
       }
       if (!frame || typeof frame !== "object") return;
-      this._keep(this.lastFrames, frame);
       this.dispatchEvent(new CustomEvent("frame", { detail: { frame } }));
     });
     ws.addEventListener("close", (e) => {
@@ -198,10 +193,5 @@ export class InkSocket extends EventTarget {
     this._attempt += 1;
     this._setState("connecting", { code, retryIn: delay, attempt: this._attempt });
     this._timer = setTimeout(() => this._connectNow(), delay);
-  }
-
-  _keep(list, item) {
-    list.push(item);
-    if (list.length > KEEP_FRAMES) list.splice(0, list.length - KEEP_FRAMES);
   }
 }

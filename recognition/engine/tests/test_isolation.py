@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENGINE = Path(__file__).resolve().parents[1] / "engine"
+ENGINE = Path(__file__).resolve().parents[1]
 REPO_ROOT = ENGINE.parents[1]
 
 

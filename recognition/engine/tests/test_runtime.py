@@ -15,7 +15,7 @@ from recognition.engine.errors import CharsetError, ImageError, ModelError
 from recognition.engine.ink import parse_ink
 from recognition.engine.runtime import Recognizer, load_recognizer
 from recognition.engine.scribbles import make_scribbles
-from recognition.tests.engine_drawing import render_png
+from recognition.engine.tests.drawing import render_png
 
 # Training used scribble seeds 1000-1002 and 424242 (validation); these are unseen.
 TEST_SCRIBBLE_SEED = 20_261_124

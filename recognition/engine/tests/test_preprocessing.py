@@ -19,8 +19,7 @@ from recognition.engine.preprocessing import (
     ink_to_raster,
     raster_to_png,
 )
-from recognition.tests.engine_drawing import render_png
-from recognition.tests.samples import unipen_test_samples
+from recognition.engine.tests.drawing import render_png
 
 # A "4" in canvas-like units: an open top, a cross bar and a long down stroke.
 FOUR = [
@@ -183,9 +182,15 @@ def _pillow_curve_raster(ink: Ink, width_scale: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize("width_scale", [0.45, 0.7, 1.0, 1.45])
-def test_joints_are_drawn_exactly_as_pillow_draws_them(width_scale: float) -> None:
+def test_joints_are_drawn_exactly_as_pillow_draws_them(
+    unipen_test_rows: list[dict], width_scale: float
+) -> None:
     # Widths 4 (no joints), 6 (pie slices) and 9 to 13 (pie slices and gap lines).
-    samples = unipen_test_samples(labels="aBcdefgS258", per_label=12)
+    samples = [
+        row
+        for label in "aBcdefgS258"
+        for row in [r for r in unipen_test_rows if r["label"] == label][:12]
+    ]
     for sample in samples:
         ink = parse_ink(sample["strokes"])
         expected = _pillow_curve_raster(ink, width_scale)

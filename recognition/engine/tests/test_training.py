@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import gzip
-import itertools
-import json
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from recognition.engine.ink import parse_ink
 from recognition.engine.runtime import Recognizer
 from recognition.engine.training import TrainConfig, filter_samples, train
 
 
-def _small_file(data_dir: Path, path: Path, per_split: int) -> None:
-    """A few hundred UNIPEN samples: ``per_split`` train and a quarter as many val."""
-    wanted = {"train": per_split, "val": per_split // 4}
-    rows = []
-    with gzip.open(data_dir / "unipen-1abc.jsonl.gz", "rt") as f:
-        for row in map(json.loads, itertools.islice(f, 60_000)):
-            if wanted.get(row["split"], 0) > 0:
-                wanted[row["split"]] -= 1
-                rows.append(row)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-
-
+@pytest.mark.slow
 def test_a_short_training_run_produces_a_model_the_runtime_loads(
-    data_dir: Path, tmp_path: Path
+    small_unipen_file: Callable[[int], Path], tmp_path: Path
 ) -> None:
-    data = tmp_path / "small.jsonl"
-    _small_file(data_dir, data, 300)
+    data = small_unipen_file(300)
     out = tmp_path / "model"
     lines: list[str] = []
     config = TrainConfig(

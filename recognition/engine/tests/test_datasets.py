@@ -13,6 +13,7 @@ from PIL import Image
 from recognition.engine.datasets import ReadStats, read_image_folder, read_ink_jsonl
 
 
+@pytest.mark.slow  # reads each whole file
 @pytest.mark.parametrize(
     ("name", "splits", "classes"),
     [
@@ -31,6 +32,7 @@ def test_each_dataset_file_parses(
     assert len({s.label for s in samples}) == classes
 
 
+@pytest.mark.slow
 def test_splits_are_by_writer(data_dir: Path) -> None:
     writers: dict[str, set[str]] = {}
     for s in read_ink_jsonl(data_dir / "unipen-1abc.jsonl.gz"):

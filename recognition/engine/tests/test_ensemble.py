@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from recognition.engine.ensemble import build_ensemble
 from recognition.engine.preprocessing import ink_to_raster
 from recognition.engine.runtime import Recognizer
 from recognition.engine.scribbles import make_scribbles
-from recognition.tests.test_engine_training import _small_file
 
 
+@pytest.mark.slow
 def test_an_average_of_a_model_with_itself_serves_like_the_model(
-    data_dir: Path, shipped_model_dir: Path, recognizer: Recognizer, tmp_path: Path
+    small_unipen_file: Callable[[int], Path],
+    shipped_model_dir: Path,
+    recognizer: Recognizer,
+    tmp_path: Path,
 ) -> None:
-    data = tmp_path / "small.jsonl"
-    _small_file(data_dir, data, 200)
+    data = small_unipen_file(200)
     a, b = tmp_path / "a", tmp_path / "b"
     shutil.copytree(shipped_model_dir, a)
     shutil.copytree(shipped_model_dir, b)

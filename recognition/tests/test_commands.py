@@ -62,7 +62,7 @@ def test_evaluate_model_prints_the_contract_json_last(
 
 def test_evaluate_model_reads_image_folders(shipped_model_dir: Path, tmp_path: Path) -> None:
     from recognition.engine.ink import parse_ink
-    from recognition.tests.engine_drawing import render_png
+    from recognition.engine.tests.drawing import render_png
 
     folder = tmp_path / "images" / "7"
     folder.mkdir(parents=True)

@@ -21,6 +21,8 @@ import pytest
 from recognition.engine.evaluation import evaluate
 from recognition.engine.runtime import Recognizer
 
+pytestmark = pytest.mark.slow  # thousands of characters through the model
+
 SAMPLE_SEED = 0
 # Shipped model (two-network average) on these draws: top1_35 0.869, top3 0.9365, top1 0.762
 # (UNIPEN 2000), digits 0.9805, pendigits 0.9925 (the single model before it: 0.8675, 0.941,
