@@ -5,6 +5,7 @@ import shutil
 import time
 import traceback
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,7 @@ def model_training_start(
     user: Any,
     data: list[str],
     include_classroom: bool,
+    exclude_verifiers: Collection[int] = (),
     epochs: int,
     max_samples: int | None,
     base_version: ModelVersion | None,
@@ -203,7 +205,11 @@ def model_training_start(
 
     fields = {
         "status": ModelVersion.Status.QUEUED,
-        "data_sources": {"files": list(data), "include_classroom": include_classroom},
+        "data_sources": {
+            "files": list(data),
+            "include_classroom": include_classroom,
+            "exclude_verifiers": sorted(exclude_verifiers),
+        },
         "params": {"epochs": epochs, "max_samples": max_samples, "seed": seed},
         "base_version": base_version,
         "created_by": user if getattr(user, "pk", None) else None,
@@ -327,20 +333,27 @@ class TrainingCancelled(Exception):
     """Raised inside a training run when an admin cancelled it."""
 
 
-def _classroom_training_file(folder: Path) -> Path | None:
-    """Verified classroom attempts from classes that allow it, as an ink JSONL train split."""
+def _classroom_training_file(
+    folder: Path, *, exclude_verifiers: Collection[int]
+) -> tuple[Path | None, dict[str, int]]:
+    """Verified classroom attempts from classes that allow it, as an ink JSONL train split,
+    leaving out the verdicts of the teachers the admin excluded; and how many verdicts of
+    each teacher (by id) went in. Each sample names its verifier."""
     from classroom.selectors import verified_training_attempts
 
-    rows = list(verified_training_attempts())
+    rows = list(verified_training_attempts(exclude_verifiers=exclude_verifiers))
     if not rows:
-        return None
+        return None, {}
     path = folder / "classroom-verified.jsonl"
+    counts: dict[str, int] = {}
     with path.open("w") as out:
-        for label, strokes, student_id in rows:
+        for label, strokes, student_id, verifier in rows:
             sample = {"label": label, "strokes": strokes, "split": "train",
-                      "writer": f"classroom-{student_id}", "source": "classroom"}  # fmt: skip
+                      "writer": f"classroom-{student_id}", "source": "classroom",
+                      "verified_by": verifier}  # fmt: skip
             out.write(json.dumps(sample) + "\n")
-    return path
+            counts[str(verifier)] = counts.get(str(verifier), 0) + 1
+    return path, counts
 
 
 def model_train(*, version_id: int) -> ModelVersion:
@@ -395,7 +408,12 @@ def model_train(*, version_id: int) -> ModelVersion:
         if missing:
             raise FileNotFoundError(f"training data not found: {', '.join(missing)}")
         if version.data_sources.get("include_classroom"):
-            extra = _classroom_training_file(work_dir)
+            extra, verdicts = _classroom_training_file(
+                work_dir, exclude_verifiers=version.data_sources.get("exclude_verifiers", [])
+            )
+            # Who gave the verdicts this version learnt from (teacher id: verdicts).
+            version.data_sources = {**version.data_sources, "classroom_verdicts_by": verdicts}
+            version.save(update_fields=["data_sources"])
             if extra is not None:
                 files.append(str(extra))
         if not files:

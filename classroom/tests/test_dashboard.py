@@ -347,8 +347,9 @@ def test_verified_attempts_count_for_training_only_once_the_class_allows_it(
     assert on.eligible_for_training == 2  # a "wrong" without the true character is unusable
     assert "<strong>2</strong> verified attempts" in response.content.decode()
     strokes = confirmed.ink["strokes"]
+    teacher = classroom.teacher.pk
     assert sorted(selectors.verified_training_attempts()) == sorted(
-        [("b", strokes, student.pk), ("b", overruled.ink["strokes"], student.pk)]
+        [("b", strokes, student.pk, teacher), ("b", overruled.ink["strokes"], student.pk, teacher)]
     )
 
     client.post(reverse("class_training_use", kwargs={"pk": classroom.pk}), {})
