@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import math
 import re
 import time
 from typing import Any
@@ -14,6 +15,7 @@ from django.db import DatabaseError
 from classroom import access, live, selectors, services
 from classroom.models import Attempt, Exercise
 from classroom.results import saved_result
+from hwr_site.ratelimits import window_hit
 from hwr_site.realtime.consumer import CLOSE_NOT_ALLOWED, FrameError, RealtimeConsumer
 from recognition.consumers import InkConsumer
 
@@ -76,18 +78,45 @@ class PracticeConsumer(InkConsumer):
     async def submit(self, seq: int, content: dict[str, Any]) -> None:
         if not self.strokes:
             raise FrameError("empty_ink", "Draw the character before submitting.")
-        # The page may name the character it showed (after a reconnect the server's own
-        # choice can differ) and an id for this drawing (re-sends store one attempt).
+        # The server decides what a drawing is scored against: a page that shows another
+        # character (after a reconnect, or a crafted client) is told which, and stores
+        # nothing. An id for this drawing makes re-sends store one attempt.
         shown = content.get("target")
         if shown is not None:
             if not isinstance(shown, str) or shown not in self.exercise.characters:
                 raise FrameError("bad_target", "target must be one of the exercise's characters")
-            self.target = shown
+            if shown != self.target:
+                await self.send_json(
+                    {
+                        "type": "error",
+                        "seq": seq,
+                        "code": "target_changed",
+                        "message": f"Write {self.target!r} now; nothing was saved.",
+                        "next_target": self.target,
+                    }
+                )
+                return
         submission_id = content.get("submission_id")
         if submission_id is not None and not (
             isinstance(submission_id, str) and SUBMISSION_ID.fullmatch(submission_id)
         ):
             raise FrameError("bad_submission_id", "submission_id must be 8-64 letters, digits, -")
+        # Per student, across all their sockets: more sockets buy no more submits.
+        wait = await sync_to_async(window_hit, thread_sensitive=False)(
+            f"submits:{self.student.pk}", limit=settings.SUBMITS_PER_MINUTE, window_s=60
+        )
+        if wait is not None and settings.RATE_LIMITS_ENABLED:
+            seconds = max(1, math.ceil(wait))
+            await self.send_json(
+                {
+                    "type": "error",
+                    "seq": seq,
+                    "code": "rate_limited",
+                    "message": f"That is a lot of drawings in a minute: wait {seconds} s.",
+                    "retry_after": seconds,
+                }
+            )
+            return
         taken = None
         if self.drawing_started is not None:
             taken = int((time.monotonic() - self.drawing_started) * 1000)

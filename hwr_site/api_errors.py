@@ -31,6 +31,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     detail = response.data
+    if isinstance(exc, exceptions.Throttled):
+        limited = _error("rate_limited", str(detail["detail"]), 429)
+        if "Retry-After" in response:
+            limited["Retry-After"] = response["Retry-After"]
+        return limited
     if isinstance(detail, dict) and set(detail) == {"detail"}:
         codes = exc.get_codes()
         code = codes.get("detail", "invalid") if isinstance(codes, dict) else str(codes)

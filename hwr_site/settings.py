@@ -6,6 +6,7 @@ a message naming the variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "classroom",
     "recognition",
     "chat",
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hwr_site.ratelimits.FormRateLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -156,6 +160,11 @@ DATABASES: dict[str, Any] = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "classroom.User"
+# django-axes checks a login's account and address for a lockout before any password hashing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -366,6 +375,34 @@ CONTENT_SECURITY_POLICY = {
 SESSION_ENGINE = "hwr_site.sessions"
 SCHOOL_DAY_SECONDS = env_int("STUDENT_SESSION_SECONDS", 8 * 3600)
 
+# Rate limits and lockout (hwr_site/ratelimits.py). RATE_LIMITS_ENABLED=false turns off
+# all but the login lockout (AXES_ENABLED), e.g. for a load test from one address.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+AXES_ENABLED = env_bool("LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# Each on its own: an account under attack from many addresses, an address trying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hwr_site.ratelimits.lockout_response"
+AXES_VERBOSE = False
+# The client's address: the socket's, unless a trusted proxy in front sets X-Forwarded-For
+# (a client could otherwise dodge the per-address lockout by sending any).
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_TLS_PROXY else ["REMOTE_ADDR"]
+)
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_TLS_PROXY else None
+RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR" if BEHIND_TLS_PROXY else "REMOTE_ADDR"
+RATELIMIT_VIEW = "hwr_site.ratelimits.too_many"
+# (name, path prefix, rate, key): POSTs counted per client address or per user.
+FORM_RATE_LIMITS = [
+    ("signup", "/accounts/signup/", env_str("SIGNUP_RATE", "10/h"), "ip"),
+    ("password-reset", "/accounts/password_reset/", env_str("PASSWORD_RESET_RATE", "5/h"), "ip"),
+    ("join", "/classes/join/", env_str("JOIN_RATE", "20/h"), "user_or_ip"),
+]
+RECOGNIZE_PER_MINUTE = env_int("RECOGNIZE_PER_MINUTE", 6000)
+SUBMITS_PER_MINUTE = env_int("SUBMITS_PER_MINUTE", 40)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -380,4 +417,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # A line per login otherwise; lockouts are still logged (WARNING).
+    "loggers": {"axes": {"level": "WARNING"}},
 }

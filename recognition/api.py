@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from hwr_site.api_errors import DomainError
 from hwr_site.parsers import JSONBodyParser
+from hwr_site.ratelimits import RecognizeThrottle
 from recognition import services
 from recognition.serializers import (
     RecognitionSerializer,
@@ -23,6 +24,7 @@ class RecognizeApi(APIView):
     """Recognise one character from ink (JSON) or from an uploaded image (multipart)."""
 
     parser_classes = [JSONBodyParser, MultiPartParser, FormParser]
+    throttle_classes = [RecognizeThrottle]
 
     @extend_schema(
         request={
