@@ -6,7 +6,8 @@ passwords for one account to `/accounts/login/` as fast as they are answered, it
 `GET /healthz` every 50 ms, a logged-in student's practice (a stroke over
 `/ws/practice/<id>/` every 0.25 s, stroke to prediction) and that student's `GET
 /progress/` page every 0.5 s. Runs twice: with the stock request path
-(`HEALTHZ_ON_LOOP=false PASSWORD_SLOTS=0`) and with the defaults.
+(`HEALTHZ_ON_LOOP=false PASSWORD_SLOTS=0`, no lockout), with the bulkhead but no lockout,
+and with the defaults (the lockout too).
 
     .venv/bin/python bench/bench_login_flood.py [--clients 32] [--seconds 20] [--idle-s 8]
 
@@ -175,7 +176,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--idle-s", type=float, default=8)
-    parser.add_argument("--only", choices=["stock", "guarded"])
+    parser.add_argument("--only", choices=["stock", "bulkhead", "defaults"])
     args = parser.parse_args()
     database_url = os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/inkwell_bench"
@@ -193,7 +194,12 @@ def main() -> None:
     setup = json.loads(made.stdout.strip().splitlines()[-1])
     logs = Path(tempfile.mkdtemp(prefix="inkwell-bench-flood-"))
     results: dict[str, Any] = {"clients": args.clients, "seconds": args.seconds, "logs": str(logs)}
-    variants = {"stock": {"HEALTHZ_ON_LOOP": "false", "PASSWORD_SLOTS": "0"}, "guarded": {}}
+    # stock: every request through Django's threads, no lockout; bulkhead: /healthz on the
+    # loop and one password slot, still no lockout (every wrong password is hashed);
+    # defaults: and the lockout (the flooding address is refused after 10 failures).
+    off = {"LOGIN_LOCKOUT": "false"}
+    variants = {"stock": {"HEALTHZ_ON_LOOP": "false", "PASSWORD_SLOTS": "0", **off},
+                "bulkhead": off, "defaults": {}}  # fmt: skip
     for name, extra in variants.items():
         if args.only and args.only != name:
             continue

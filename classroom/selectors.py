@@ -737,3 +737,15 @@ def practice_charset(*, exercise: Exercise) -> str | None:
     if all(ch in LETTERS for ch in exercise.characters):
         return LETTERS
     return None
+
+
+def student_locked_out(*, student: User) -> bool:
+    """Whether wrong passwords have locked the student's account (django-axes)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    # One row per address the wrong passwords came from: the account's lockout counts them all.
+    failures = AccessAttempt.objects.filter(username=student.username).aggregate(
+        n=Sum("failures_since_start")
+    )["n"]
+    return (failures or 0) >= settings.AXES_FAILURE_LIMIT

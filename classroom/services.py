@@ -335,3 +335,14 @@ def attempt_recognize(*, attempt_id: int) -> Attempt:
         attempt.status = Attempt.Status.RECOGNIZED
         attempt.save()
     return attempt
+
+
+def student_lockout_clear(*, classroom: Classroom, student: User) -> None:
+    """Let a student of `classroom` sign in again at once: forget the wrong passwords that
+    locked their account (django-axes). The caller has checked that the user manages the
+    class; the student must be one of its members."""
+    from axes.utils import reset
+
+    if not classroom.memberships.filter(student=student).exists():
+        raise ClassroomError("not_a_member", "That student is not in this class.")
+    reset(username=student.username)

@@ -23,6 +23,11 @@ urlpatterns = [
     path("classes/<int:pk>/attempts.csv", views.class_attempts_csv, name="class_attempts_csv"),
     path("classes/<int:pk>/training-use/", views.class_training_use, name="class_training_use"),
     path("classes/<int:pk>/students/<int:student_id>/", views.class_student, name="class_student"),
+    path(
+        "classes/<int:pk>/students/<int:student_id>/unlock/",
+        views.class_student_unlock,
+        name="class_student_unlock",
+    ),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt_detail"),
     path("attempts/<int:pk>/verdict/", views.attempt_verdict, name="attempt_verdict"),
     path("progress/", views.my_progress, name="my_progress"),

@@ -531,7 +531,15 @@ def class_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespons
     return render(
         request,
         "classroom/class_student.html",
-        {"classroom": classroom, "student": student, "form": form, "page": page, "query": query},
+        {
+            "classroom": classroom,
+            "student": student,
+            "form": form,
+            "page": page,
+            "query": query,
+            "locked_out": selectors.student_locked_out(student=student),
+            "can_manage": access.can_manage_classroom(user=_user(request), classroom=classroom),
+        },
     )
 
 
@@ -600,3 +608,16 @@ def my_progress(request: HttpRequest) -> HttpResponse:
             "character_grid": charts.character_grid(cells) if cells else "",
         },
     )
+
+
+@require_POST
+@login_required
+def class_student_unlock(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """The teacher lets a student whom wrong passwords locked out sign in again."""
+    classroom = _managed_classroom(request, pk)
+    student = selectors.student_in_classroom(classroom=classroom, student_id=student_id)
+    if student is None:
+        raise Http404("No such student in this class")
+    services.student_lockout_clear(classroom=classroom, student=student)
+    messages.success(request, f"{student} can sign in again.")
+    return redirect("class_student", pk=classroom.pk, student_id=student.pk)
