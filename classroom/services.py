@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.services import audit_record
 from classroom.models import (
     CHARACTER_CLASSES,
     Attempt,
@@ -146,9 +147,12 @@ def class_leave(*, student: User, classroom: Classroom) -> None:
 
 
 def class_remove_student(*, classroom: Classroom, student: User) -> None:
-    """The teacher takes a student off the roster."""
+    """The teacher takes a student off the roster (audited)."""
     with transaction.atomic():
         deleted, _ = Membership.objects.filter(classroom=classroom, student=student).delete()
+        if deleted:
+            audit_record(actor=classroom.teacher, action="roster.remove", target=student,
+                         classroom=classroom.pk)  # fmt: skip
     if not deleted:
         raise ClassroomError("not_a_member", f"{student} is not in this class.")
 
@@ -205,6 +209,8 @@ def class_set_training_use(*, classroom: Classroom, allowed: bool) -> Classroom:
     with transaction.atomic():
         classroom.allow_training_use = allowed
         classroom.save(update_fields=["allow_training_use"])
+        audit_record(actor=classroom.teacher, action="class.training_use", target=classroom,
+                     allowed=allowed)  # fmt: skip
     return classroom
 
 
@@ -250,6 +256,9 @@ def attempt_set_verdict(
         attempt.save(
             update_fields=["correct", "verified", "verified_label", "verified_by", "verified_at"]
         )
+        action = "verdict.set" if correct is not None else "verdict.withdraw"
+        audit_record(actor=teacher, action=action, target=attempt, correct=correct,
+                     label=attempt.verified_label)  # fmt: skip
     return attempt
 
 
@@ -337,12 +346,14 @@ def attempt_recognize(*, attempt_id: int) -> Attempt:
     return attempt
 
 
-def student_lockout_clear(*, classroom: Classroom, student: User) -> None:
+def student_lockout_clear(*, actor: User, classroom: Classroom, student: User) -> None:
     """Let a student of `classroom` sign in again at once: forget the wrong passwords that
-    locked their account (django-axes). The caller has checked that the user manages the
-    class; the student must be one of its members."""
+    locked their account (django-axes); audited. The caller has checked that `actor` manages
+    the class; the student must be one of its members."""
     from axes.utils import reset
 
     if not classroom.memberships.filter(student=student).exists():
         raise ClassroomError("not_a_member", "That student is not in this class.")
-    reset(username=student.username)
+    with transaction.atomic():
+        reset(username=student.username)
+        audit_record(actor=actor, action="lockout.clear", target=student, classroom=classroom.pk)

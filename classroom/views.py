@@ -618,6 +618,6 @@ def class_student_unlock(request: HttpRequest, pk: int, student_id: int) -> Http
     student = selectors.student_in_classroom(classroom=classroom, student_id=student_id)
     if student is None:
         raise Http404("No such student in this class")
-    services.student_lockout_clear(classroom=classroom, student=student)
+    services.student_lockout_clear(actor=_user(request), classroom=classroom, student=student)
     messages.success(request, f"{student} can sign in again.")
     return redirect("class_student", pk=classroom.pk, student_id=student.pk)

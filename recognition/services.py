@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from prometheus_client import Counter, Histogram
 
+from audit.services import audit_record
 from hwr_site.api_errors import DomainError
 from recognition.engine.export import read_model_card
 from recognition.engine.ink import parse_ink
@@ -116,7 +117,10 @@ def model_activate(
     """
     try:
         with transaction.atomic():
-            return _activate_locked(version=version, confirm_worse=confirm_worse)
+            active = _activate_locked(version=version, confirm_worse=confirm_worse)
+            audit_record(actor=user, action="model.activate", target=active,
+                         confirm_worse=confirm_worse)  # fmt: skip
+            return active
     except IntegrityError:  # another activation committed first
         raise RegistryError(
             "busy",
@@ -168,6 +172,7 @@ def model_rollback(*, user: Any) -> ModelVersion:
             "nothing_to_roll_back",
             "There is no earlier version to roll back to.",
         )
+    audit_record(actor=user, action="model.rollback", target=previous)
     return model_activate(version=previous, user=user, confirm_worse=True)
 
 
@@ -228,6 +233,9 @@ def model_training_start(
             continue
     if version is None:
         raise RegistryError("busy", "Could not name the new version; try again.")
+    audit_record(actor=user, action="model.train", target=version,
+                 include_classroom=include_classroom,
+                 exclude_verifiers=sorted(exclude_verifiers))  # fmt: skip
     version_id = version.pk
     transaction.on_commit(
         lambda: train_model_version.apply_async(kwargs={"version_id": version_id})
