@@ -280,7 +280,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # No ack emulation: kombu's Redis bookkeeping of unacknowledged messages cost a third of the
 # inference worker's CPU. A clean shutdown still requeues what a worker holds; what a killed
 # worker or a restarted broker lost is recovered from the database by the 30 s sweep above
-# (docs/decisions/008-lean-live-path.md, 009-faults-nothing-lost.md).
+# (docs/decisions/008-lean-live-path.md, 011-safety-under-faults-and-floods.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
 
 REST_FRAMEWORK = {
