@@ -56,7 +56,7 @@ demo: migrate
 run: demo
 	@export DEBUG=$${DEBUG:-true} DEV_SERVER=true; \
 	if [ -n "$$REDIS_URL" ]; then \
-	  $(BIN)/celery -A hwr_site worker -B -Q default,inference,training --loglevel=INFO & \
+	  $(BIN)/celery -A hwr_site worker -B -Q default,inference,training,discord --loglevel=INFO & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	fi; \
 	echo "Inkwell is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"; \
@@ -64,7 +64,7 @@ run: demo
 	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws-max-size $(WS_MAX_SIZE)
 
 worker: install
-	$(BIN)/celery -A hwr_site worker -B -Q default,inference,training --loglevel=INFO
+	$(BIN)/celery -A hwr_site worker -B -Q default,inference,training,discord --loglevel=INFO
 
 test: install-dev chromium
 	$(CHECK_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

@@ -6,6 +6,7 @@ a message naming the variable.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -263,6 +264,8 @@ CELERY_TASK_ROUTES = {
     "recognition.recognize_ink": {"queue": queues.INFERENCE},
     "classroom.recognize_attempt": {"queue": queues.INFERENCE},
     "recognition.train_model_version": {"queue": queues.TRAINING},
+    "chat.deliver_to_discord": {"queue": queues.DISCORD},
+    "chat.answer_interaction": {"queue": queues.DISCORD},
 }
 # `celery -A hwr_site beat` (or a worker started with -B) runs these.
 CELERY_BEAT_SCHEDULE = {
@@ -271,6 +274,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classroom.recognize_pending_attempts",
         "schedule": 30.0,
     },
+    "sweep-discord-deliveries": {"task": "chat.sweep_deliveries", "schedule": 60.0},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -321,8 +325,31 @@ RECOGNIZER_TIMEOUT_S = env_float("RECOGNIZER_TIMEOUT_S", 2.0)
 # Ink JSONL files an admin may train new versions on.
 TRAINING_DATA_DIR = env_path("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 
-# Chat: feedback relayed to a Discord webhook when one is configured.
-DISCORD_WEBHOOK_URL = env_str("DISCORD_WEBHOOK_URL")
+# Chat rooms (chat/): a message's length, and how many one person may post in a window.
+CHAT_MESSAGE_MAX_CHARS = env_int("CHAT_MESSAGE_MAX_CHARS", 500)
+CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 8)
+CHAT_RATE_WINDOW_S = env_int("CHAT_RATE_WINDOW_S", 10)
+# Presence: each socket refreshes its person's key every HEARTBEAT seconds; a key lives TTL
+# seconds, so someone whose server process died drops out within TTL.
+CHAT_PRESENCE_HEARTBEAT_S = env_float("CHAT_PRESENCE_HEARTBEAT_S", 10.0)
+CHAT_PRESENCE_TTL_S = env_int("CHAT_PRESENCE_TTL_S", 30)
+# Discord (CONTRACTS section 6): every call goes to DISCORD_API_BASE; a class's webhook is
+# set on its page. The public key checks inbound interactions; the application id and bot
+# token are only for `manage.py discord_register_commands`.
+DISCORD_API_BASE = env_str("DISCORD_API_BASE", "https://discord.com/api/v10").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", DISCORD_API_BASE):
+    raise ImproperlyConfigured(f"DISCORD_API_BASE must be an http(s) URL, got {DISCORD_API_BASE!r}")
+DISCORD_PUBLIC_KEY = env_str("DISCORD_PUBLIC_KEY").strip()
+if DISCORD_PUBLIC_KEY and not re.fullmatch(r"[0-9a-fA-F]{64}", DISCORD_PUBLIC_KEY):
+    raise ImproperlyConfigured("DISCORD_PUBLIC_KEY must be 64 hex digits (Ed25519 public key)")
+DISCORD_APPLICATION_ID = env_str("DISCORD_APPLICATION_ID")
+DISCORD_BOT_TOKEN = env_str("DISCORD_BOT_TOKEN")
+DISCORD_TIMEOUT_S = env_float("DISCORD_TIMEOUT_S", 5.0)
+# Deliveries: exponential backoff from the base (with jitter) up to the cap; dead-lettered
+# after this many tries.
+DISCORD_MAX_TRIES = env_int("DISCORD_MAX_TRIES", 8)
+DISCORD_RETRY_BASE_S = env_float("DISCORD_RETRY_BASE_S", 2.0)
+DISCORD_RETRY_MAX_S = env_float("DISCORD_RETRY_MAX_S", 600.0)
 
 # /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>` when it is set;
 # METRICS_TOKEN_FILE names a file holding it (a mounted secret Prometheus reads too).

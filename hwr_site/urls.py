@@ -9,6 +9,7 @@ urlpatterns = [
     # The API first: resolving walks this list, and every include tried on the way costs time.
     path("api/v1/", include("recognition.api_urls")),
     path("api/v1/", include("classroom.api_urls")),
+    path("api/v1/", include("chat.api_urls")),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="prometheus-django-metrics"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include("recognition.urls")),
     path("", include("classroom.urls")),
+    path("", include("chat.urls")),
 ]
 
 if settings.DEBUG:

@@ -30,3 +30,11 @@ class CharsetError(RecognitionError):
 
 class ModelError(RecognitionError):
     """A model folder that is missing or does not hold a usable exported model."""
+
+
+class GuidesError(RecognitionError):
+    """Guide lines that are not three finite heights with ``cap_height < x_height < baseline``."""
+
+
+class TargetError(RecognitionError):
+    """A formation target that is not one of the 62 characters (code ``bad_target``)."""
