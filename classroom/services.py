@@ -9,7 +9,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -357,3 +357,16 @@ def student_lockout_clear(*, actor: User, classroom: Classroom, student: User) -
     with transaction.atomic():
         reset(username=student.username)
         audit_record(actor=actor, action="lockout.clear", target=student, classroom=classroom.pk)
+
+
+def attempts_purge(*, older_than_days: int) -> int:
+    """Delete every attempt (ink, image, verdict) stored more than `older_than_days` days
+    ago, for the retention setting; audited. Returns how many were deleted."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    with transaction.atomic():
+        _, by_model = Attempt.objects.filter(created_at__lt=cutoff).delete()
+        attempts = by_model.get(Attempt._meta.label, 0)
+        if attempts:
+            audit_record(actor=None, action="attempts.purge", older_than_days=older_than_days,
+                         deleted=attempts)  # fmt: skip
+    return attempts

@@ -104,3 +104,13 @@ def _queue_pending_attempts(**_: Any) -> None:
     # An attempt stored while the broker was unreachable, or whose task a killed worker took
     # with it, has no task: catch up at start. Recognising one twice is harmless.
     recognize_pending_attempts.apply_async(kwargs={"min_age_s": 0})
+
+
+@shared_task(name="classroom.purge_old_attempts", ignore_result=True)
+def purge_old_attempts() -> int:
+    """The retention rule: attempts older than ATTEMPT_RETENTION_DAYS go (daily, beat)."""
+    from django.conf import settings
+
+    if not settings.ATTEMPT_RETENTION_DAYS:
+        return 0
+    return services.attempts_purge(older_than_days=settings.ATTEMPT_RETENTION_DAYS)

@@ -275,7 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
     },
     "sweep-discord-deliveries": {"task": "chat.sweep_deliveries", "schedule": 60.0},
+    "purge-old-attempts": {"task": "classroom.purge_old_attempts", "schedule": 24 * 3600.0},
 }
+# Privacy: attempts (a child's handwriting) older than this many days are deleted, daily
+# (0: kept until a teacher or an admin deletes them).
+ATTEMPT_RETENTION_DAYS = env_int("ATTEMPT_RETENTION_DAYS", 0)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
