@@ -370,3 +370,24 @@ def attempts_purge(*, older_than_days: int) -> int:
             audit_record(actor=None, action="attempts.purge", older_than_days=older_than_days,
                          deleted=attempts)  # fmt: skip
     return attempts
+
+
+def student_export_record(*, actor: User, student: User) -> None:
+    """Note in the audit trail that `actor` exported the student's data."""
+    audit_record(actor=actor, action="student.export", target=student)
+
+
+def student_delete(*, actor: User, student: User) -> None:
+    """Delete a student's account and everything stored about them (their attempts, so
+    future training sets lose them too); audited. A teacher may delete only a student who is
+    in none of another teacher's classes (the caller has checked the class)."""
+    if not student.is_student:
+        raise ClassroomError("not_a_student", "Only students' accounts are deleted here.")
+    if not actor.is_staff and student.memberships.exclude(classroom__teacher=actor).exists():
+        raise ClassroomError(
+            "other_teachers", "This student is in another teacher's class too: ask an admin."
+        )
+    with transaction.atomic():
+        audit_record(actor=actor, action="student.delete", target=student,
+                     attempts=student.attempts.count())  # fmt: skip
+        student.delete()

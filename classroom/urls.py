@@ -24,6 +24,16 @@ urlpatterns = [
     path("classes/<int:pk>/training-use/", views.class_training_use, name="class_training_use"),
     path("classes/<int:pk>/students/<int:student_id>/", views.class_student, name="class_student"),
     path(
+        "classes/<int:pk>/students/<int:student_id>/export.json",
+        views.class_student_export,
+        name="class_student_export",
+    ),
+    path(
+        "classes/<int:pk>/students/<int:student_id>/delete/",
+        views.class_student_delete,
+        name="class_student_delete",
+    ),
+    path(
         "classes/<int:pk>/students/<int:student_id>/unlock/",
         views.class_student_unlock,
         name="class_student_unlock",

@@ -20,6 +20,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
@@ -621,3 +622,47 @@ def class_student_unlock(request: HttpRequest, pk: int, student_id: int) -> Http
     services.student_lockout_clear(actor=_user(request), classroom=classroom, student=student)
     messages.success(request, f"{student} can sign in again.")
     return redirect("class_student", pk=classroom.pk, student_id=student.pk)
+
+
+def _class_student(request: HttpRequest, pk: int, student_id: int) -> tuple[Classroom, User]:
+    classroom = _managed_classroom(request, pk)
+    student = selectors.student_in_classroom(classroom=classroom, student_id=student_id)
+    if student is None:
+        raise Http404("No such student in this class")
+    return classroom, student
+
+
+@login_required
+def class_student_export(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """Everything stored about a student, as a JSON download, for their class's teacher."""
+    _, student = _class_student(request, pk, student_id)
+    services.student_export_record(actor=_user(request), student=student)
+    response = JsonResponse(
+        selectors.student_export(student=student), json_dumps_params={"indent": 1}
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slugify(student.username)}-data.json"'
+    )
+    return response
+
+
+@login_required
+def class_student_delete(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """Delete a student and their data, after the teacher confirms."""
+    classroom, student = _class_student(request, pk, student_id)
+    shared = selectors.student_has_other_teachers(student=student, teacher=_user(request))
+    if request.method == "POST" and not shared:
+        name = str(student)
+        services.student_delete(actor=_user(request), student=student)
+        messages.success(request, f"{name} and everything stored about them are deleted.")
+        return redirect("class_dashboard", pk=classroom.pk)
+    return render(
+        request,
+        "classroom/class_student_delete.html",
+        {
+            "classroom": classroom,
+            "student": student,
+            "shared": shared,
+            "attempts": student.attempts.count(),
+        },
+    )
