@@ -41,6 +41,8 @@ def database_sync_to_async(function: Any) -> Any:
 
 class ChatConsumer(RealtimeConsumer):
     max_frame_bytes = 16 * 1024
+    # Counted by name in inkwell_ws_messages_total (hwr_site/realtime/consumer.py).
+    message_types = frozenset({"message", "history", "remove", "mute", "unmute", "close", "open"})
     rate_burst = RATE_BURST
     rate_per_s = RATE_PER_S
 

@@ -6,4 +6,6 @@ class ClassroomConfig(AppConfig):
     name = "classroom"
 
     def ready(self) -> None:
-        from classroom import sessions  # noqa: F401 - connects the login signal
+        from classroom import metrics, sessions  # noqa: F401 - sessions connects the login signal
+
+        metrics.register()

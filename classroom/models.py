@@ -284,6 +284,12 @@ class Attempt(models.Model):
                 ],
                 name="attempt_dashboard_cover",
             ),
+            # The few attempts still waiting: the sweep and the dead-letter metric.
+            models.Index(
+                fields=["created_at"],
+                name="attempt_pending",
+                condition=models.Q(status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from hwr_site import queues
 from hwr_site.broker import oldest_waiting_since
 from hwr_site.realtime.replies import send_to_channel
 from recognition.engine.errors import RecognitionError
+from recognition.metrics import InferenceTask
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ def recognize_attempt(
     `queued_at` (Unix time) tells the sweep how old the queue's backlog is; unused here.
     Returns whether it was recognised: False only in-process, when it stays pending."""
     try:
-        attempt = services.attempt_recognize(attempt_id=attempt_id)
+        with InferenceTask("recognize_attempt").run() as measured:
+            attempt = services.attempt_recognize(attempt_id=attempt_id)
+            measured.model_version = attempt.model_version
     except Exception:
         if not self.request.is_eager:
             raise  # retried from the broker, with backoff

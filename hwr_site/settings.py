@@ -255,7 +255,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker may be RabbitMQ (amqp://...) while Redis keeps the channel layer and the cache.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+REDIS_BROKER = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+# Live tasks as hand-built Redis messages (hwr_site/realtime/publishing.py); any other broker
+# gets Celery's own publishing, whatever the switch says.
+FASTPATH_TASK_MESSAGES = (
+    env_bool("FASTPATH_TASK_MESSAGES", env_bool("FASTPATH", True)) and REDIS_BROKER
+)
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
@@ -289,7 +296,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # inference worker's CPU. A clean shutdown still requeues what a worker holds; what a killed
 # worker or a restarted broker lost is recovered from the database by the 30 s sweep above
 # (docs/decisions/008-lean-live-path.md, 011-safety-under-faults-and-floods.md).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False} if REDIS_BROKER else {}
+# RabbitMQ: durable classic queues (Celery's default) with late acks and a prefetch of 1 (above):
+# what a worker held when it died goes back to the queue as its connection drops.
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -365,6 +374,9 @@ if not METRICS_TOKEN and env_str("METRICS_TOKEN_FILE"):
         raise ImproperlyConfigured(f"METRICS_TOKEN_FILE cannot be read: {exc}") from None
 # Export django_migrations_unapplied_total (read from the database once at process start).
 PROMETHEUS_EXPORT_MIGRATIONS = env_bool("METRICS_EXPORT_MIGRATIONS", False)
+# A Celery worker serves its own metrics on this port (0: none; hwr_site/worker_metrics.py).
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "0.0.0.0")  # noqa: S104 - pod address
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 
+from recognition import metrics
 from recognition.engine.runtime import Recognizer, load_recognizer
 from recognition.models import ModelVersion
 
@@ -82,7 +83,13 @@ def model_dir_for(version_or_path: str | None) -> Path:
 
 def active_recognizer() -> Recognizer:
     """The active model, loaded once per process and cached by version."""
-    return load_recognizer(active_model_dir())
+    try:
+        recognizer = load_recognizer(active_model_dir())
+    except Exception:
+        metrics.model_load_failed()
+        raise
+    metrics.model_loaded(recognizer.version)
+    return recognizer
 
 
 def active_model_version() -> str:

@@ -21,6 +21,7 @@ from recognition.engine.export import read_model_card
 from recognition.engine.ink import parse_ink
 from recognition.engine.labels import parse_charset
 from recognition.engine.runtime import Recognition
+from recognition.metrics import TRAINING_RUNS
 from recognition.models import ModelVersion
 from recognition.selectors import active_recognizer
 
@@ -448,10 +449,12 @@ def model_train(*, version_id: int) -> ModelVersion:
     except TrainingCancelled:
         _fail(version, "Cancelled by an admin.", log_lines)
         shutil.rmtree(work_dir, ignore_errors=True)
+        TRAINING_RUNS.labels(outcome="failed").inc()
         return version
     except Exception as exc:  # noqa: BLE001 - any crash ends the run as failed, with its reason
         _fail(version, f"{type(exc).__name__}: {exc}", [*log_lines, traceback.format_exc()])
         shutil.rmtree(work_dir, ignore_errors=True)
+        TRAINING_RUNS.labels(outcome="failed").inc()
         return version
     card["metrics"] = {**card.get("metrics", {}), "holdout": metrics}
     # Only if nothing else ended it meanwhile (a cancel, or the stale-training sweep).
@@ -472,6 +475,8 @@ def model_train(*, version_id: int) -> ModelVersion:
     ):
         _fail(version, "Cancelled by an admin.", log_lines)
     version.refresh_from_db()
+    succeeded = version.status == ModelVersion.Status.READY
+    TRAINING_RUNS.labels(outcome="succeeded" if succeeded else "failed").inc()
     return version
 
 

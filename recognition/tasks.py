@@ -9,6 +9,7 @@ from celery.signals import worker_ready
 from hwr_site.realtime.replies import send_to_channel
 from recognition import services
 from recognition.engine.errors import RecognitionError
+from recognition.metrics import InferenceTask
 
 # A live prediction is only useful while the student is still looking at that drawing: one
 # queued longer ago (a backlog after a worker outage) is dropped unanswered. Checked here
@@ -32,18 +33,22 @@ def recognize_ink(
 
     `queued_at` (Unix time) makes a prediction nobody waits for any more be skipped.
     """
-    if queued_at is not None and time.time() - queued_at > LIVE_PREDICTION_EXPIRES_S:
-        return
-    try:
-        recognition = services.ink_recognize(strokes=strokes, charset=charset, source="live")
-    except RecognitionError as exc:
-        send_to_channel(
-            reply_channel,
-            {"type": "prediction.failed", "seq": seq, "code": exc.code, "message": exc.message},
-        )
-        return
-    payload = services.recognition_payload(recognition)
-    send_to_channel(reply_channel, {"type": "prediction.ready", "seq": seq, **payload})
+    with InferenceTask("recognize_ink").run() as measured:
+        if queued_at is not None and time.time() - queued_at > LIVE_PREDICTION_EXPIRES_S:
+            measured.outcome = "expired"
+            return
+        try:
+            recognition = services.ink_recognize(strokes=strokes, charset=charset, source="live")
+        except RecognitionError as exc:
+            measured.outcome = "error"
+            send_to_channel(
+                reply_channel,
+                {"type": "prediction.failed", "seq": seq, "code": exc.code, "message": exc.message},
+            )
+            return
+        measured.model_version = recognition.model_version
+        payload = services.recognition_payload(recognition)
+        send_to_channel(reply_channel, {"type": "prediction.ready", "seq": seq, **payload})
 
 
 @shared_task(name="recognition.train_model_version", ignore_result=True)

@@ -26,6 +26,8 @@ EXPORTERS = {
     # redis_exporter with REDIS_EXPORTER_CHECK_SINGLE_KEYS
     "redis_key_size",
     "redis_up",
+    # RabbitMQ's rabbitmq_prometheus plugin, /metrics/per-object (RabbitMQ as the broker)
+    "rabbitmq_queue_messages_ready",
 }
 PROMQL_WORDS = {
     "sum",
@@ -40,6 +42,7 @@ PROMQL_WORDS = {
     "and",
     "le",
     "count",
+    "on",
 }
 
 

@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from hwr_site.errors import DomainError, as_domain_error
 
@@ -36,6 +36,10 @@ RATE_BURST = 160
 RATE_PER_S = 20.0
 
 SOCKET_ERRORS = Counter("inkwell_live_errors_total", "Error frames sent on sockets", ["code"])
+# By route: a consumer class's `route` (default: its name without "Consumer", lower case).
+WS_CONNECTIONS = Gauge("inkwell_ws_connections", "Open websockets", ["route"])
+WS_MESSAGES = Counter("inkwell_ws_messages_total", "Frames received, by type", ["route", "type"])
+WS_ERROR_FRAMES = Counter("inkwell_ws_error_frames_total", "Error frames sent", ["route", "code"])
 
 
 class FrameError(DomainError):
@@ -51,10 +55,19 @@ def frame_seq(content: Any) -> int | None:
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
+    route: str = ""  # the metrics' label; set for each subclass below
+    # The frame types counted by name; any other is counted as "other" (label values stay
+    # few whatever a client sends), a frame that is not a JSON object as "invalid".
+    message_types: frozenset[str] = frozenset()
     max_frame_bytes: int = MAX_FRAME_BYTES
     rate_burst: int | None = RATE_BURST
     rate_per_s: float = RATE_PER_S
     admitted = False  # a refused socket is closing: what its client still sends is ignored
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "route" not in cls.__dict__:
+            cls.route = cls.__name__.removesuffix("Consumer").lower()
 
     async def authorize(self, user: Any) -> int | None:
         """None to admit this logged-in user, else the code to close the socket with."""
@@ -85,10 +98,18 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.allowance = float(self.rate_burst or 0)
         self.allowance_at = time.monotonic()
         self.admitted = True
+        # The children looked up once a socket: a frame costs a dict lookup and an inc.
+        self._frames: dict[str, Any] = {
+            kind: WS_MESSAGES.labels(route=self.route, type=kind)
+            for kind in (*self.message_types, "other", "invalid")
+        }
+        WS_CONNECTIONS.labels(route=self.route).inc()
         await self.accept()
         await self.opened()
 
     async def disconnect(self, code: int) -> None:
+        if self.admitted:
+            WS_CONNECTIONS.labels(route=self.route).dec()
         await self.closed(code)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -96,7 +117,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         content: Any = None
         try:
-            content = self._decode(text_data)
+            try:
+                content = self._decode(text_data)
+            except FrameError:
+                self._frames["invalid"].inc()
+                raise
+            kind = content.get("type")
+            self._frames.get(kind if isinstance(kind, str) else "", self._frames["other"]).inc()
             self._spend_allowance()
             await self.receive_frame(content)
         except Exception as exc:
@@ -136,6 +163,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def send_error(self, code: str, message: str, seq: int | None = None) -> None:
         """An error frame (CONTRACTS section 5); the socket stays open."""
         SOCKET_ERRORS.labels(code=code).inc()
+        WS_ERROR_FRAMES.labels(route=self.route, code=code).inc()
         await self.send_json({"type": "error", "seq": seq, "code": code, "message": message})
 
     async def send_json(self, content: dict[str, Any]) -> None:

@@ -6,7 +6,8 @@ message, kombu's producer machinery: docs/benchmarks.md), 35 to 40% of the web p
 work per stroke. So with a Redis broker the message is built here, in Celery's task
 protocol 2 as kombu's Redis transport stores it (the same JSON a worker gets from
 `apply_async`; `test_publishing` compares the two field by field), and pushed with one
-LPUSH. Every other task goes through `apply_async` as usual.
+LPUSH. Every other task goes through `apply_async` as usual, and so does this one when the
+`FASTPATH_TASK_MESSAGES` setting is off, which it is for any broker but Redis (RabbitMQ).
 
 Publishing blocks (a Redis round trip, longer while the broker is unreachable), so it runs
 on one thread per process; the caller hands a message over and goes on. Messages that queue
@@ -89,7 +90,9 @@ def task_message(
 
 @dataclass
 class _Item:
-    message: bytes
+    kwargs: dict[str, Any]
+    kwargsrepr: str
+    message: bytes | None  # built at once with `fast`, in the caller's order
     deadline: float  # time.monotonic(): past it the client was already told, so skip it
     on_error: OnError
     loop: asyncio.AbstractEventLoop
@@ -97,9 +100,27 @@ class _Item:
 
 class TaskPublisher:
     """Sends one ignore-result task (`name`, on `queue_name`) from async code, through the
-    Redis broker of `app` (the only broker these settings configure besides eager mode)."""
+    broker of `app`. `fast` (default: the `FASTPATH_TASK_MESSAGES` setting) pushes hand-built
+    messages, which needs a Redis broker; otherwise Celery's `send_task` publishes."""
 
-    def __init__(self, app: Celery, name: str, queue_name: str) -> None:
+    def __init__(
+        self, app: Celery, name: str, queue_name: str, *, fast: bool | None = None
+    ) -> None:
+        from django.conf import settings
+
+        self.fast = settings.FASTPATH_TASK_MESSAGES if fast is None else fast
+        self.app = app
+        self.name = name
+        self.queue_name = queue_name
+        self.origin = f"gen{os.getpid()}@{socket.gethostname()}"
+        self._items: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._client: redis.Redis | None = None
+        if self.fast:
+            self.broker_url = self._redis_url(app)
+        threading.Thread(target=self._run, name="task-publisher", daemon=True).start()
+
+    @staticmethod
+    def _redis_url(app: Celery) -> str:
         url = str(app.conf.broker_write_url or app.conf.broker_url or "")
         if url.split("://", 1)[0] not in ("redis", "rediss"):
             raise ValueError(f"live tasks need a Redis broker, not {url.split('://', 1)[0]!r}")
@@ -107,27 +128,25 @@ class TaskPublisher:
             raise ValueError("live tasks do not support the broker's global_keyprefix")
         if app.conf.broker_use_ssl:
             raise ValueError("live tasks take TLS settings from a rediss:// URL only")
-        self.broker_url = url
-        self.name = name
-        self.queue_name = queue_name
-        self.origin = f"gen{os.getpid()}@{socket.gethostname()}"
-        self._items: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._client: redis.Redis | None = None
-        threading.Thread(target=self._run, name="task-publisher", daemon=True).start()
+        return url
 
     def send_soon(
         self, kwargs: dict[str, Any], *, kwargsrepr: str, within_s: float, on_error: OnError
     ) -> None:
         """Queue the task; skip it if it could not leave within `within_s` seconds."""
-        message = task_message(
-            name=self.name,
-            queue_name=self.queue_name,
-            kwargs=kwargs,
-            kwargsrepr=kwargsrepr,
-            origin=self.origin,
-        )
+        message = None
+        if self.fast:
+            message = task_message(
+                name=self.name,
+                queue_name=self.queue_name,
+                kwargs=kwargs,
+                kwargsrepr=kwargsrepr,
+                origin=self.origin,
+            )
         loop = asyncio.get_running_loop()
-        self._items.put(_Item(message, time.monotonic() + within_s, on_error, loop))
+        self._items.put(
+            _Item(kwargs, kwargsrepr, message, time.monotonic() + within_s, on_error, loop)
+        )
 
     # -- the publishing thread -------------------------------------------------------
 
@@ -146,6 +165,17 @@ class TaskPublisher:
 
     def _push(self, items: list[_Item]) -> None:
         try:
+            if not self.fast:
+                for item in items:  # Celery's own path: its producer pool, one publish each
+                    self.app.send_task(
+                        self.name,
+                        kwargs=item.kwargs,
+                        kwargsrepr=item.kwargsrepr,
+                        queue=self.queue_name,
+                        ignore_result=True,
+                        retry=False,
+                    )
+                return
             if self._client is None:
                 # A stuck push holds every stroke behind it; by the time this gives up,
                 # the consumer's own timeout has told the client.
@@ -156,7 +186,7 @@ class TaskPublisher:
                     client_name=CLIENT_NAME,  # names it in CLIENT LIST
                 )
             # One LPUSH of several values keeps their order for the worker's BRPOP.
-            self._client.lpush(self.queue_name, *(item.message for item in items))
+            self._client.lpush(self.queue_name, *(item.message for item in items if item.message))
         except Exception as exc:  # noqa: BLE001 - every waiting socket is told
             for item in items:
                 try:
