@@ -42,6 +42,8 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
     # Children often have no email address: usernames work alone.
     email = models.EmailField("email address", blank=True)
+    # Teachers are vetted: a teacher's sign-up is a student's account until an admin approves.
+    teacher_requested_at = models.DateTimeField(null=True, blank=True)
 
     # `createsuperuser --noinput` needs only DJANGO_SUPERUSER_USERNAME and _PASSWORD.
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -53,6 +55,10 @@ class User(AbstractUser):
     @property
     def is_student(self) -> bool:
         return self.role == self.Role.STUDENT
+
+    @property
+    def awaits_teacher_approval(self) -> bool:
+        return self.teacher_requested_at is not None and not self.is_teacher
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

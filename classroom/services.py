@@ -58,7 +58,9 @@ def user_sign_up(
 ) -> User:
     """Create an account; a student who gives a join code is in that class at once.
 
-    Both happen or neither does: a bad code leaves no account behind.
+    Both happen or neither does: a bad code leaves no account behind. Teachers are vetted:
+    one who signs up gets a student's account that waits for an admin's approval
+    (`teacher_approve`).
     """
     if role not in User.Role.values:
         raise ClassroomError("unknown_role", "Choose student or teacher.")
@@ -66,10 +68,29 @@ def user_sign_up(
         raise ClassroomError("not_a_student", "Only students join classes with a code.")
     with transaction.atomic():
         user = User.objects.create_user(
-            username=username, password=password, email=email, role=role, first_name=first_name
+            username=username,
+            password=password,
+            email=email,
+            role=User.Role.STUDENT,
+            first_name=first_name,
+            teacher_requested_at=timezone.now() if role == User.Role.TEACHER else None,
         )
+        if role == User.Role.TEACHER:
+            audit_record(actor=user, action="teacher.request", target=user)
         if join_code:
             class_join(student=user, code=join_code)
+    return user
+
+
+def teacher_approve(*, actor: User, user: User) -> User:
+    """An admin makes a waiting sign-up a teacher; audited."""
+    if not actor.is_staff:
+        raise ClassroomError("not_an_admin", "Only an admin approves teachers.")
+    with transaction.atomic():
+        user.role = User.Role.TEACHER
+        user.teacher_requested_at = None
+        user.save(update_fields=["role", "teacher_requested_at"])
+        audit_record(actor=actor, action="teacher.approve", target=user)
     return user
 
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from classroom.models import Classroom, Membership, User
 from classroom.tests.factories import PASSWORD, StudentFactory, TeacherFactory
 
@@ -34,12 +35,25 @@ def test_it_signs_up_a_student_without_an_email(client: Client) -> None:
     assert int(client.session[SESSION_KEY]) == user.pk
 
 
-def test_it_signs_up_a_teacher(client: Client) -> None:
+def test_a_teacher_sign_up_is_a_students_account_until_an_admin_approves(
+    client: Client, admin_client: Client
+) -> None:
     response = _sign_up(client, username="msquill", role="teacher", email="q@example.org")
     assert response.status_code == 302
-    teacher = User.objects.get(username="msquill")
-    assert teacher.is_teacher
-    assert "Hello" in client.get(reverse("home")).content.decode()
+    waiting = User.objects.get(username="msquill")
+    assert waiting.is_student and waiting.awaits_teacher_approval
+    assert "an admin checks" in client.get(reverse("home")).content.decode()
+    assert client.post(reverse("class_create"), {"name": "Sneaky"}).status_code == 403
+
+    pending = admin_client.get("/admin/classroom/user/?pending_teacher=yes")
+    assert [u.username for u in pending.context["cl"].result_list] == ["msquill"]
+    admin_client.post(
+        "/admin/classroom/user/", {"action": "approve_teachers", "_selected_action": [waiting.pk]}
+    )
+    waiting.refresh_from_db()
+    assert waiting.is_teacher and not waiting.awaits_teacher_approval
+    assert AuditEntry.objects.filter(action="teacher.approve", target_id=str(waiting.pk)).exists()
+    assert client.post(reverse("class_create"), {"name": "Class 1"}).status_code == 302
 
 
 def test_it_joins_a_student_to_a_class_at_sign_up(client: Client, classroom: Classroom) -> None:
