@@ -6,7 +6,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from classroom import services
-from classroom.models import Attempt, Classroom, Exercise, Membership, User
+from classroom.models import Attempt, Classroom, Exercise, Membership, TeacherInvitation, User
 
 
 class PendingTeacherFilter(admin.SimpleListFilter):
@@ -141,3 +141,19 @@ class AttemptAdmin(admin.ModelAdmin):
     autocomplete_fields = ("student", "exercise")
     readonly_fields = ("created_at", "verified_at")
     exclude = ("image",)  # raw PNG bytes are not editable text
+
+
+@admin.register(TeacherInvitation)
+class TeacherInvitationAdmin(admin.ModelAdmin):
+    """Admins create invitations here (Add: the code and expiry are filled in)."""
+
+    list_display = ("code", "created_by", "expires_at", "used_by", "used_at")
+    readonly_fields = ("code", "created_by", "expires_at", "used_by", "used_at", "created_at")
+    fields = readonly_fields
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            return
+        created = services.teacher_invite(actor=request.user)
+        obj.pk, obj.code, obj.expires_at = created.pk, created.code, created.expires_at
+        obj.created_by, obj.created_at = created.created_by, created.created_at

@@ -32,6 +32,15 @@ class SignUpForm(UserCreationForm):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
     )
 
+    invitation = forms.CharField(
+        label="Teacher invitation (optional)",
+        required=False,
+        max_length=32,
+        help_text="Teachers: with an invitation from an admin or a teacher you can run classes at "
+        "once; without one, an admin checks your account first.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
     class Meta:
         model = User
         fields = ("username", "first_name", "email", "role")
@@ -57,6 +66,7 @@ class SignUpForm(UserCreationForm):
             email=data.get("email", ""),
             first_name=data.get("first_name", ""),
             join_code=data.get("join_code", ""),
+            invitation=data.get("invitation", "") if data["role"] == User.Role.TEACHER else "",
         )
 
 

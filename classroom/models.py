@@ -300,3 +300,29 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} wrote {self.target!r} ({self.get_status_display()})"
+
+
+def new_invitation_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class TeacherInvitation(models.Model):
+    """A single-use, expiring code with which a teacher signs up as a teacher at once."""
+
+    code = models.CharField(max_length=32, unique=True, default=new_invitation_code)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    expires_at = models.DateTimeField()
+    used_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation_used",
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Invitation {self.code[:6]}… by {self.created_by}"

@@ -22,6 +22,7 @@ from classroom.models import (
     Classroom,
     Exercise,
     Membership,
+    TeacherInvitation,
     User,
     new_join_code,
     normalize_join_code,
@@ -55,6 +56,7 @@ def user_sign_up(
     email: str = "",
     first_name: str = "",
     join_code: str = "",
+    invitation: str = "",
 ) -> User:
     """Create an account; a student who gives a join code is in that class at once.
 
@@ -75,11 +77,45 @@ def user_sign_up(
             first_name=first_name,
             teacher_requested_at=timezone.now() if role == User.Role.TEACHER else None,
         )
-        if role == User.Role.TEACHER:
+        if role == User.Role.TEACHER and invitation:
+            _redeem_invitation(user=user, code=invitation)
+        elif role == User.Role.TEACHER:
             audit_record(actor=user, action="teacher.request", target=user)
         if join_code:
             class_join(student=user, code=join_code)
     return user
+
+
+INVITATION_DAYS = 14
+
+
+def teacher_invite(*, actor: User) -> TeacherInvitation:
+    """A single-use invitation to sign up as a teacher, valid INVITATION_DAYS days, from an
+    admin or a teacher; audited."""
+    if not (actor.is_staff or actor.is_teacher):
+        raise ClassroomError("not_allowed", "Only admins and teachers invite teachers.")
+    with transaction.atomic():
+        invitation = TeacherInvitation.objects.create(
+            created_by=actor, expires_at=timezone.now() + timedelta(days=INVITATION_DAYS)
+        )
+        audit_record(actor=actor, action="teacher.invite", target=invitation)
+    return invitation
+
+
+def _redeem_invitation(*, user: User, code: str) -> None:
+    invitation = (
+        TeacherInvitation.objects.select_for_update()
+        .filter(code=code.strip(), used_by__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if invitation is None:
+        raise ClassroomError("bad_invitation", "This invitation is unknown, used or expired.")
+    invitation.used_by, invitation.used_at = user, timezone.now()
+    invitation.save(update_fields=["used_by", "used_at"])
+    user.role, user.teacher_requested_at = User.Role.TEACHER, None
+    user.save(update_fields=["role", "teacher_requested_at"])
+    audit_record(actor=user, action="teacher.invited_sign_up", target=user,
+                 invited_by=invitation.created_by_id)  # fmt: skip
 
 
 def teacher_approve(*, actor: User, user: User) -> User:
