@@ -8,12 +8,14 @@ management commands turn that into their own kind of error.
 import hashlib
 import json
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from audit.services import audit_record
 from classroom.models import (
@@ -448,3 +450,65 @@ def student_delete(*, actor: User, student: User) -> None:
         audit_record(actor=actor, action="student.delete", target=student,
                      attempts=student.attempts.count())  # fmt: skip
         student.delete()
+
+
+# Class-managed accounts: children need no email and no password rules of their own.
+
+WORDS = (
+    "apple", "berry", "cloud", "daisy", "eagle", "frog", "grape", "honey", "igloo", "jelly",
+    "kite", "lemon", "mango", "nest", "otter", "panda", "queen", "robin", "sun", "tiger",
+    "umbrella", "violet", "whale", "yak", "zebra", "acorn", "bubble", "comet", "dragon", "fern",
+)  # fmt: skip
+MAX_NEW_STUDENTS = 60
+
+
+def word_pair_password() -> str:
+    """A password a child can read and type: two words and two digits (apple-tiger-42)."""
+    rng = secrets.SystemRandom()
+    return f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{rng.randrange(10, 100)}"
+
+
+def _readable_username(name: str) -> str:
+    base = slugify(name).replace("-", ".")[:20] or "student"
+    for _ in range(50):
+        candidate = f"{base}.{secrets.randbelow(90) + 10}"
+        if not User.objects.filter(username=candidate).exists():
+            return candidate
+    raise ClassroomError("no_username", "Could not find a free username; try again.")
+
+
+def class_add_students(*, classroom: Classroom, names: list[str]) -> list[tuple[User, str]]:
+    """The teacher adds students by name: each gets a readable unique username and a
+    word-pair password, returned once (for the login cards) and stored only hashed; audited."""
+    names = [n.strip()[:150] for n in names if n.strip()]
+    if not names:
+        raise ClassroomError("no_names", "Type at least one name.")
+    if len(names) > MAX_NEW_STUDENTS:
+        raise ClassroomError("too_many", f"At most {MAX_NEW_STUDENTS} students at a time.")
+    created = []
+    with transaction.atomic():
+        for name in names:
+            password = word_pair_password()
+            user = User.objects.create_user(
+                username=_readable_username(name), password=password, first_name=name
+            )
+            Membership.objects.create(classroom=classroom, student=user)
+            created.append((user, password))
+        audit_record(actor=classroom.teacher, action="roster.add", target=classroom,
+                     students=[u.pk for u, _ in created])  # fmt: skip
+    return created
+
+
+def student_password_reset(*, actor: User, classroom: Classroom, student: User) -> str:
+    """A new word-pair password for a student of the class, returned once; audited. The
+    caller has checked that `actor` manages the class."""
+    if not classroom.memberships.filter(student=student).exists():
+        raise ClassroomError("not_a_member", "That student is not in this class.")
+    if not student.is_student:
+        raise ClassroomError("not_a_student", "Only students' passwords are reset here.")
+    password = word_pair_password()
+    with transaction.atomic():
+        student.set_password(password)
+        student.save(update_fields=["password"])
+        audit_record(actor=actor, action="password.reset", target=student, classroom=classroom.pk)
+    return password

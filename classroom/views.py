@@ -667,3 +667,44 @@ def class_student_delete(request: HttpRequest, pk: int, student_id: int) -> Http
             "attempts": student.attempts.count(),
         },
     )
+
+
+@login_required
+def class_students_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The teacher adds students by name (one a line, or pasted from a spreadsheet) and gets
+    their login cards."""
+    classroom = _managed_classroom(request, pk)
+    error = ""
+    if request.method == "POST":
+        names = request.POST.get("names", "").replace(",", "\n").replace("\t", "\n")
+        try:
+            created = services.class_add_students(classroom=classroom, names=names.splitlines())
+        except services.ClassroomError as problem:
+            error = problem.message
+        else:
+            return _login_cards(request, classroom, created)
+    return render(
+        request, "classroom/class_students_add.html", {"classroom": classroom, "error": error}
+    )
+
+
+@require_POST
+@login_required
+def class_student_password(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """The teacher gives a student a new password, shown once on a login card."""
+    classroom, student = _class_student(request, pk, student_id)
+    password = services.student_password_reset(
+        actor=_user(request), classroom=classroom, student=student
+    )
+    return _login_cards(request, classroom, [(student, password)])
+
+
+def _login_cards(request: HttpRequest, classroom: Classroom, cards: list[Any]) -> HttpResponse:
+    response = render(
+        request,
+        "classroom/login_cards.html",
+        {"classroom": classroom, "cards": cards,
+         "login_url": request.build_absolute_uri(reverse("login"))},
+    )  # fmt: skip
+    response["Cache-Control"] = "no-store"  # the passwords are shown this once
+    return response

@@ -67,3 +67,21 @@ def test_a_locked_out_student_and_the_teacher_who_lets_them_back_in(
     page.get_by_text("and everything stored about them are deleted").wait_for()
     context.close()
     assert not User.objects.filter(pk=student.pk).exists()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_teacher_adds_students_by_name_and_prints_login_cards(
+    live_server, browser, screenshot_dir: Path, http_cookies, client, teacher, classroom, size
+):
+    base = live_server.url
+    context = teacher_context(browser, client, teacher, base, SIZES[size])
+    page = context.new_page()
+    page.goto(f"{base}/classes/{classroom.pk}/")
+    page.get_by_role("link", name="Add students").click()
+    page.get_by_label("Names").fill("Ada Lovelace\nAlan Turing\nGrace Hopper\nKatherine Johnson")
+    page.screenshot(path=str(screenshot_dir / f"students_add_{size}.png"), full_page=True)
+    page.get_by_role("button", name="Add them and make login cards").click()
+    page.get_by_role("heading", name="Login cards").wait_for()
+    assert page.locator(".login-card").count() == 4
+    page.screenshot(path=str(screenshot_dir / f"login_cards_{size}.png"), full_page=True)
+    context.close()
