@@ -16,13 +16,14 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-insecure-key-for-tests-and-checks} SECURE_COOKIES=false \
   ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: help run test lint format install install-dev chromium migrate demo worker bench clean \
-  deploy-check
+.PHONY: help run test test-stock lint format install install-dev chromium migrate demo \
+  worker bench clean deploy-check
 
 help:
 	@echo "make run    - set up and start Inkwell at http://$(HOST):$(PORT)"
 	@echo "make test   - run the whole test suite (PostgreSQL, Redis, Celery, Chromium)"
-	@echo "make lint   - ruff + mypy"
+	@echo "make test-stock - the tests of the fast paths' code, on the libraries' own paths"
+	@echo "make lint   - ruff + mypy + import-linter"
 	@echo "make bench  - run the benchmarks in bench/"
 	@echo "make deploy-check - validate deploy/ (images, Compose, Kubernetes, nginx, alerts, CI)"
 
@@ -70,10 +71,19 @@ test: install-dev chromium
 	$(CHECK_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/pytest $(PYTEST_ARGS)
 
+# The same tests on the libraries' own paths instead of the forks of hwr_site/fastpath/.
+STOCK_TESTS ?= hwr_site recognition/tests/test_live_recognize.py recognition/tests/test_publishing.py \
+  recognition/tests/test_replies.py recognition/tests/test_api_recognize.py \
+  classroom/tests/test_practice_socket.py classroom/tests/test_live_class_socket.py \
+  classroom/tests/test_dashboard_permissions.py classroom/tests/test_permissions.py
+test-stock:
+	FASTPATH=false $(MAKE) --no-print-directory test PYTEST_ARGS="$(STOCK_TESTS)"
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(CHECK_ENV) $(BIN)/mypy .
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -266,7 +266,7 @@ import django
 django.setup()
 from recognition import services
 from recognition.models import ModelVersion
-services.model_activate(version=ModelVersion.objects.get(name="{name}"), user=None,
+services.model_activate(version=ModelVersion.objects.get(name="{name}"),
                         confirm_worse=True)
 """
     subprocess.run([PY, "-c", code], cwd=REPO, env=env, check=True)

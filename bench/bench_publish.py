@@ -54,7 +54,7 @@ def main() -> None:
     import redis
 
     from hwr_site import queues
-    from hwr_site.realtime.publishing import task_message
+    from hwr_site.fastpath.task_messages import task_message
     from recognition.tasks import recognize_ink
 
     client = redis.Redis.from_url(redis_url)

@@ -6,6 +6,9 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self) -> None:
-        from chat import metrics, signals  # noqa: F401 - connects the receivers
+        # signals connects the receivers; tasks registers what chat.scheduling runs by name,
+        # in web processes too (a worker finds them by autodiscovery; embedded mode runs
+        # them in-process).
+        from chat import metrics, signals, tasks  # noqa: F401
 
         metrics.register_backlog()

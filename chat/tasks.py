@@ -6,13 +6,13 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from chat import services
+from chat import scheduling, services
 
 logger = logging.getLogger(__name__)
 INTERACTION_TRIES = 5
 
 
-@shared_task(name="chat.deliver_to_discord", ignore_result=True, acks_late=True)
+@shared_task(name=scheduling.DELIVER_TASK, ignore_result=True, acks_late=True)
 def deliver_to_discord(*, delivery_id: int) -> None:
     """One try of a delivery; the service records it and schedules the next, if any."""
     services.delivery_attempt(delivery_id=delivery_id)
@@ -23,7 +23,7 @@ def sweep_deliveries() -> int:
     return services.deliveries_sweep()
 
 
-@shared_task(name="chat.answer_interaction", ignore_result=True, acks_late=True)
+@shared_task(name=scheduling.ANSWER_TASK, ignore_result=True, acks_late=True)
 def answer_interaction(
     *,
     token: str,
@@ -36,7 +36,6 @@ def answer_interaction(
     """Edit a deferred slash-command answer into the real one (Discord keeps the token 15
     minutes). A 5xx, network error or 429 is tried again later, as a scheduled task."""
     from chat import discord
-    from chat.scheduling import run_in_process
 
     content = services.interaction_answer(
         classroom_id=classroom_id, user_id=user_id, command=command, student_name=student_name
@@ -57,6 +56,6 @@ def answer_interaction(
         "tries": tries + 1,
     }
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        run_in_process(wait, lambda: answer_interaction.apply(kwargs=kwargs))
+        scheduling.run_in_process(wait, lambda: answer_interaction.apply(kwargs=kwargs))
     else:
         answer_interaction.apply_async(kwargs=kwargs, countdown=wait, retry=False)

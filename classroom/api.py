@@ -1,12 +1,9 @@
 """REST API of the classroom app: a student's own attempts and exercises, a teacher's
 class dashboard."""
 
-from datetime import UTC, datetime, time
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
@@ -15,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from classroom import access, selectors, services
-from classroom.forms import FILTER_DATES, FILTER_YEAR_PATTERN, DashboardFilterForm
+from classroom.forms import DashboardFilterForm
 from classroom.models import CHARACTER_CLASSES, Attempt, User
 from classroom.serializers import (
     AttemptDetailSerializer,
@@ -30,6 +27,15 @@ from hwr_site.api_errors import DomainError
 # Ids are PostgreSQL bigints.
 MAX_ID = 2**63 - 1
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _period(name: str, description: str, kind: Any = OpenApiTypes.DATETIME) -> OpenApiParameter:
+    return OpenApiParameter(
+        name, kind, description=f"{description}, 1970 to 9998",
+        pattern=selectors.FILTER_YEAR_PATTERN,
+    )  # fmt: skip
+
+
 ATTEMPT_FILTERS = [
     OpenApiParameter("exercise", ID_SCHEMA, description="Only this exercise"),
     OpenApiParameter(
@@ -37,38 +43,11 @@ ATTEMPT_FILTERS = [
     ),
     OpenApiParameter("correct", bool, description="true or false"),
     OpenApiParameter("status", str, enum=["recognized", "pending"]),
-    OpenApiParameter(
-        "since",
-        OpenApiTypes.DATETIME,
-        description="ISO date or date-time (inclusive), 1970 to 9998",
-        pattern=FILTER_YEAR_PATTERN,
-    ),
-    OpenApiParameter(
-        "until",
-        OpenApiTypes.DATETIME,
-        description="ISO date or date-time (exclusive), 1970 to 9998",
-        pattern=FILTER_YEAR_PATTERN,
-    ),
+    _period("from", "ISO date or date-time (inclusive)"),
+    _period("to", "ISO date (that day included) or date-time (exclusive)"),
+    _period("since", "Alias of from"),
+    _period("until", "ISO date or date-time (exclusive)"),
 ]
-
-
-def _when(value: str, name: str) -> datetime:
-    try:
-        parsed = parse_datetime(value) or parse_date(value)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise DomainError("bad_filter", f"{name} must be an ISO date or date-time.")
-    day = parsed.date() if isinstance(parsed, datetime) else parsed
-    if not FILTER_DATES[0] <= day <= FILTER_DATES[1]:
-        raise DomainError(
-            "bad_filter", f"{name} must lie between {FILTER_DATES[0]} and {FILTER_DATES[1]}."
-        )
-    if not isinstance(parsed, datetime):  # a day starts at midnight in the site's time zone
-        parsed = datetime.combine(parsed, time.min)
-    aware = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-    # In UTC: Python allows offsets up to 24 h, PostgreSQL only up to 16 h.
-    return aware.astimezone(UTC)
 
 
 def refuse_blank(params: Any) -> None:
@@ -81,10 +60,17 @@ def refuse_blank(params: Any) -> None:
 def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attempt]:
     """Apply the query-string filters of the attempts list; bad values are a 400."""
     refuse_blank(params)
-    if exercise := params.get("exercise"):
-        if not str(exercise).isdigit() or not 1 <= int(exercise) <= MAX_ID:
-            raise DomainError("bad_filter", "exercise must be an id.")
-        attempts = attempts.filter(exercise_id=int(exercise))
+    exercise = params.get("exercise")
+    if exercise and (not str(exercise).isdigit() or not 1 <= int(exercise) <= MAX_ID):
+        raise DomainError("bad_filter", "exercise must be an id.")
+    try:
+        date_from, date_to = selectors.period_from_query(params)
+    except selectors.BadPeriod as error:
+        raise DomainError("bad_filter", str(error)) from error
+    filters = selectors.AttemptFilters(
+        exercise_id=int(exercise) if exercise else None, date_from=date_from, date_to=date_to
+    )
+    attempts = filters.apply(attempts)
     if target := params.get("target"):
         if len(target) != 1 or target not in CHARACTER_CLASSES:
             raise DomainError("bad_filter", "target must be one of the 62 characters.")
@@ -97,10 +83,6 @@ def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attemp
         if status not in Attempt.Status.values:
             raise DomainError("bad_filter", "status must be recognized or pending.")
         attempts = attempts.filter(status=status)
-    if since := params.get("since"):
-        attempts = attempts.filter(created_at__gte=_when(since, "since"))
-    if until := params.get("until"):
-        attempts = attempts.filter(created_at__lt=_when(until, "until"))
     return attempts
 
 
@@ -155,18 +137,8 @@ class ClassDashboardApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("exercise", ID_SCHEMA, description="Only this exercise"),
-            OpenApiParameter(
-                "from",
-                OpenApiTypes.DATE,
-                description="ISO date (inclusive), 1970 to 9998",
-                pattern=FILTER_YEAR_PATTERN,
-            ),
-            OpenApiParameter(
-                "to",
-                OpenApiTypes.DATE,
-                description="ISO date (inclusive), 1970 to 9998",
-                pattern=FILTER_YEAR_PATTERN,
-            ),
+            _period("from", "ISO date (inclusive)", OpenApiTypes.DATE),
+            _period("to", "ISO date (inclusive)", OpenApiTypes.DATE),
         ],
         responses=DashboardSerializer,
     )

@@ -38,16 +38,16 @@ class PracticeConsumer(InkConsumer):
         self.drawing_started: float | None = None
         self.submits: dict[int, asyncio.TimerHandle] = {}
         if settings.CELERY_TASK_ALWAYS_EAGER:
-            await self.recognize_pending()
+            await self.queue_pending()
         await self.advance(avoid=None)
         return None
 
-    async def recognize_pending(self) -> None:
+    async def queue_pending(self) -> None:
         """Embedded mode has no worker start or beat to catch up on attempts whose
         recognition failed: do it for this student when they come back to practise."""
-        from classroom.tasks import recognize_pending_attempts
+        from classroom.tasks import queue_pending_attempts
 
-        await database_sync_to_async(recognize_pending_attempts.apply)(
+        await database_sync_to_async(queue_pending_attempts.apply)(
             kwargs={"min_age_s": 0, "student_id": self.student.pk}
         )
 

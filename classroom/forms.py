@@ -1,6 +1,5 @@
 """Forms parse and check input; the services in `classroom.services` do the writing."""
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -10,11 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from classroom import selectors, services
 from classroom.models import CHARACTER_CLASSES, Classroom, Exercise, User, normalize_join_code
 
-# Dates a filter of attempts accepts (pages, CSV and API): beyond them a day's bounds no
-# longer fit a date-time, and no attempt is stored there anyway.
-FILTER_DATES = (date(1970, 1, 1), date(9998, 12, 31))
-# The same years, for the API's schema.
-FILTER_YEAR_PATTERN = "^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+FILTER_DATES = selectors.FILTER_DATES
 
 
 class SignUpForm(UserCreationForm):

@@ -13,6 +13,8 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from recognition.engine.labels import CLASSES
+
 # No 0/O or 1/I: codes are read aloud and copied from a board by children.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 8
@@ -119,7 +121,7 @@ class Membership(models.Model):
 
 
 # The 62 classes the recogniser knows (CONTRACTS section 2).
-CHARACTER_CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+CHARACTER_CLASSES = CLASSES  # CONTRACTS section 2, defined by the engine
 MAX_REPETITIONS = 20
 # Letters whose upper and lower case differ only in size, so a child's "s" and "S" are the
 # same shape on a canvas. With the lenient case rule these accept either case.

@@ -31,9 +31,10 @@ from classroom.models import (
 )
 from classroom.selectors import practice_charset
 from hwr_site.errors import DomainError
+from recognition.answers import recognition_answer
 from recognition.engine.ink import parse_ink
 from recognition.engine.preprocessing import ink_to_raster, raster_to_png
-from recognition.services import ink_recognize, recognition_payload
+from recognition.services import ink_recognize
 
 
 class ClassroomError(DomainError):
@@ -324,10 +325,6 @@ def attempt_set_verdict(
 # Practice: attempts
 
 
-class PracticeError(ClassroomError):
-    """A submit the student can fix (an empty drawing, say)."""
-
-
 def _submission_id(strokes: list[Any]) -> str:
     """Without an id from the client, the same drawing (points and timings) is one attempt:
     a re-send after a reconnect must not store it twice, even if the plan moved on."""
@@ -387,7 +384,7 @@ def attempt_recognize(*, attempt_id: int) -> Attempt:
             return attempt
         charset = practice_charset(exercise=attempt.exercise)
         recognition = ink_recognize(strokes=attempt.ink, charset=charset, source="attempt")
-        payload = recognition_payload(recognition)
+        payload = recognition_answer(recognition)
         label = "" if recognition.rejected else (recognition.label or "")
         attempt.predicted_label = label
         attempt.candidates = payload["candidates"]

@@ -76,8 +76,8 @@ QUEUE_MARGIN = timedelta(seconds=5)
 STUDENT_SWEEP = 20
 
 
-@shared_task(name="classroom.recognize_pending_attempts", ignore_result=True)
-def recognize_pending_attempts(
+@shared_task(name="classroom.queue_pending_attempts", ignore_result=True)
+def queue_pending_attempts(
     min_age_s: float = PENDING_SWEEP_AGE.total_seconds(), student_id: int | None = None
 ) -> int:
     """Queue the attempts still waiting for recognition: the ones whose task was never
@@ -103,10 +103,10 @@ def recognize_pending_attempts(
 
 
 @worker_ready.connect
-def _queue_pending_attempts(**_: Any) -> None:
+def _queue_pending_at_start(**_: Any) -> None:
     # An attempt stored while the broker was unreachable, or whose task a killed worker took
     # with it, has no task: catch up at start. Recognising one twice is harmless.
-    recognize_pending_attempts.apply_async(kwargs={"min_age_s": 0})
+    queue_pending_attempts.apply_async(kwargs={"min_age_s": 0})
 
 
 @shared_task(name="classroom.purge_old_attempts", ignore_result=True)

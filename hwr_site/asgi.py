@@ -12,14 +12,21 @@ from hwr_site.startup import check_debug  # noqa: E402
 
 check_debug()
 
-from hwr_site.handlers import SyncChainASGIHandler  # noqa: E402
-
-django_http_app = SyncChainASGIHandler()
-
+from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from hwr_site.static import with_static_files  # noqa: E402
+
+# HTTP: Django's synchronous handler (the middleware chain and the view in one thread, as
+# under WSGI) on a bounded pool of HTTP_THREADS threads, static files on the event loop
+# first. Django's own ASGI handler hops threads per middleware: docs/decisions/009.
+django_http_app = with_static_files(
+    WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)  # type: ignore[arg-type]
+)
 
 from hwr_site.bulkhead import PasswordBulkhead  # noqa: E402
 from hwr_site.limits import RequestSizeLimit  # noqa: E402

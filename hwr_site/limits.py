@@ -1,18 +1,15 @@
 """ASGI guard: refuse request bodies over the limit before Django reads them.
 
-Django's ASGI handler spools the whole body to a temporary file before any view runs, and
-uvicorn sets no limit of its own, so without this an anonymous multi-gigabyte POST would
-fill the disk.
+uvicorn sets no limit of its own, so without this an anonymous multi-gigabyte POST would be
+read. A declared `Content-Length` over the limit is refused at once. A body streamed without
+one (chunked) is read here up to the limit, refused beyond it, and handed on with its length
+declared, since Django's WSGI handler (under a2wsgi) reads only a declared length.
 """
 
 import json
 from typing import Any
 
 Scope = dict[str, Any]
-
-
-class RequestTooLarge(Exception):
-    """Raised from `receive` once a streamed body passes the limit."""
 
 
 class RequestSizeLimit:
@@ -24,31 +21,40 @@ class RequestSizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send)
-            return
-        received = 0
-        started = False
-
-        async def limited_receive() -> dict[str, Any]:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise RequestTooLarge
-            return dict(message)
-
-        async def tracking_send(message: dict[str, Any]) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except RequestTooLarge:
-            if not started:
+        headers = list(scope.get("headers") or [])
+        length = dict(headers).get(b"content-length")
+        if length is not None:
+            if length.isdigit() and int(length) > self.max_bytes:
                 await self._refuse(send)
+                return
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return dict(await receive())  # only a disconnect is left to come
+
+        declared = [*headers, (b"content-length", str(len(body)).encode())]
+        await self.app({**scope, "headers": declared}, replay, send)
 
     async def _refuse(self, send: Any) -> None:
         megabytes = self.max_bytes // (1024 * 1024)

@@ -47,18 +47,16 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
-def _check_model() -> None:
-    from recognition.selectors import active_recognizer
-
-    active_recognizer()
-
-
 CHECKS: dict[str, Callable[[], None]] = {
     "database": _check_database,
     "channel_layer": _check_channel_layer,
     "broker": _check_broker,
-    "model": _check_model,
 }
+
+
+def register_check(name: str, check: Callable[[], None]) -> None:
+    """Add a readiness check (an app's own, such as the recognition app's model)."""
+    CHECKS[name] = check
 
 
 @never_cache

@@ -199,8 +199,8 @@ STORAGES = {
         )
     },
 }
-# ServeStatic (WhiteNoise with an async middleware) answers static files on the event loop,
-# ahead of the middleware chain (hwr_site/handlers.py). Without collectstatic (make run,
+# ServeStatic (WhiteNoise for ASGI) answers static files on the event loop, ahead of the
+# middleware chain (hwr_site/static.py). Without collectstatic (make run,
 # tests) it serves straight from the source folders.
 SERVESTATIC_USE_FINDERS = not STATIC_MANIFEST
 
@@ -218,8 +218,14 @@ SERVESTATIC_ADD_HEADERS_FUNCTION = _static_headers
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # Any request body (checked in hwr_site/limits.py before Django reads it).
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
-# Threads an ASGI server process runs requests' synchronous parts on (hwr_site/handlers.py);
-# further requests wait for a free one.
+# Copies of library internals kept for speed (hwr_site/fastpath/, docs/decisions/009): each
+# switch set to false restores the library's own path; FASTPATH=false turns all of them off.
+FASTPATH = env_bool("FASTPATH", True)
+FASTPATH_REPLIES = env_bool("FASTPATH_REPLIES", FASTPATH)
+FASTPATH_TASK_MESSAGES = env_bool("FASTPATH_TASK_MESSAGES", FASTPATH)
+FASTPATH_DISPATCH = env_bool("FASTPATH_DISPATCH", FASTPATH)
+# Threads an ASGI server process runs requests (Django's synchronous part) on, through
+# a2wsgi (hwr_site/asgi.py); further requests wait for a free one.
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
 # Health checks never wait for those threads (hwr_site/probes.py), and requests that hash a
 # password get at most PASSWORD_SLOTS of them at a time (hwr_site/bulkhead.py).
@@ -277,8 +283,8 @@ CELERY_TASK_ROUTES = {
 # `celery -A hwr_site beat` (or a worker started with -B) runs these.
 CELERY_BEAT_SCHEDULE = {
     # As often as its age limit: a lost submit is queued again within a minute.
-    "recognize-pending-attempts": {
-        "task": "classroom.recognize_pending_attempts",
+    "queue-pending-attempts": {
+        "task": "classroom.queue_pending_attempts",
         "schedule": 30.0,
     },
     "sweep-discord-deliveries": {"task": "chat.sweep_deliveries", "schedule": 60.0},

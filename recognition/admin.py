@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from hwr_site.api_errors import DomainError
-from recognition import services
+from recognition import services, training
 from recognition.models import ModelVersion
 
 
@@ -58,19 +58,17 @@ class TrainForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(str(p), p.name) for p in services.training_data_files()]
+        choices = [(str(p), p.name) for p in training.training_data_files()]
         sources = self.fields["sources"]
         assert isinstance(sources, forms.MultipleChoiceField)
         sources.choices = choices
         sources.initial = [c[0] for c in choices]
-        from classroom.selectors import training_verifiers
-
         verifiers = self.fields["exclude_verifiers"]
         assert isinstance(verifiers, forms.MultipleChoiceField)
         verifiers.choices = [
-            (str(v.user_id), f"{v.name}: {v.verdicts} verdicts, {v.relabels} relabels")
-            for v in training_verifiers()
-            if v.user_id is not None
+            (str(user_id), f"{name}: {verdicts} verdicts, {relabels} relabels")
+            for user_id, name, verdicts, relabels in training.training_verifiers()
+            if user_id is not None
         ]
 
 
@@ -124,7 +122,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         css = {"all": ["recognition/admin.css"]}
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        services.model_fail_stale_trainings()
+        training.model_fail_stale_trainings()
         return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -151,7 +149,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return format_html(
             '<div id="training-progress" data-url="{}" aria-live="polite">{}</div>',
             url,
-            services.progress_text(obj),
+            training.progress_text(obj),
         )
 
     @admin.display(description="Against the active version")
@@ -159,7 +157,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
         if not obj.metrics:
             return "Not evaluated yet."
-        rows = services.metrics_comparison(version=obj, active=active)
+        rows = training.metrics_comparison(version=obj, active=active)
         return format_html(
             '<table class="metrics-comparison"><thead><tr><th>metric</th><th>this</th>'
             "<th>active</th><th>difference</th></tr></thead><tbody>{}</tbody></table>",
@@ -206,7 +204,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return HttpResponse(status=403)
         form = TrainForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            version = services.model_training_start(
+            version = training.model_training_start(
                 user=request.user,
                 data=form.cleaned_data["sources"],
                 include_classroom=form.cleaned_data["include_classroom"],
@@ -248,7 +246,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             {
                 "status": version.status,
                 "progress": version.progress,
-                "text": services.progress_text(version),
+                "text": training.progress_text(version),
             }
         )
 
@@ -262,7 +260,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         version = queryset.get()
         try:
-            services.model_activate(version=version, user=request.user, confirm_worse=confirm)
+            services.model_activate(version=version, confirm_worse=confirm, user=request.user)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
@@ -286,12 +284,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel training", permissions=["change"])
     def cancel_training(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
-        self._for_each(request, queryset, services.model_training_cancel, "Cancelled training",
+        self._for_each(request, queryset, training.model_training_cancel, "Cancelled training",
                        "Cancelling the training of version {}.")  # fmt: skip
 
     @admin.action(description="Retry a failed training", permissions=["change"])
     def retry_training(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
-        self._for_each(request, queryset, services.model_training_retry, "Retried training",
+        self._for_each(request, queryset, training.model_training_retry, "Retried training",
                        "Training of version {} is queued again.")  # fmt: skip
 
     def _for_each(

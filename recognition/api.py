@@ -54,4 +54,4 @@ class RecognizeApi(APIView):
                 "missing_input",
                 'Send JSON {"strokes": ...} or a multipart "image" file.',
             )
-        return Response(services.recognition_payload(recognition))
+        return Response(RecognitionSerializer(recognition).data)

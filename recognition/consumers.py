@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.conf import settings
 from prometheus_client import Histogram
@@ -20,8 +19,8 @@ from prometheus_client import Histogram
 from hwr_site import queues
 from hwr_site.realtime.consumer import FrameError, RealtimeConsumer
 from hwr_site.realtime.publishing import TaskPublisher
-from recognition.engine.errors import RecognitionError
-from recognition.engine.ink import MAX_POINTS, MAX_STROKES, parse_ink
+from recognition.answers import prediction_of
+from recognition.engine.ink import check_added_stroke
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +61,6 @@ class InkConsumer(RealtimeConsumer):
         self.sending: set[asyncio.Future[None]] = set()
         self.model_version: str | None = None  # of the last prediction sent on this socket
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels runs close_old_connections() in a worker thread before every message: a
-        # thread hop per stroke and per answer. These consumers reach the database only
-        # through database_sync_to_async, which closes stale connections itself.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
     def charset(self) -> str | None:
         """Candidates allowed on this socket; None for all 62 classes."""
         return None
@@ -107,12 +97,8 @@ class InkConsumer(RealtimeConsumer):
     def add_stroke(self, points: Any) -> None:
         if not isinstance(points, list) or not points:
             raise FrameError("bad_format", "a stroke needs a non-empty list of points")
-        if len(self.strokes) >= MAX_STROKES:
-            raise RecognitionError("too_many_strokes", f"at most {MAX_STROKES} strokes")
         drawn = sum(len(s) for s in self.strokes)
-        if drawn + len(points) > MAX_POINTS:
-            raise RecognitionError("too_many_points", f"at most {MAX_POINTS} points in all")
-        parse_ink([points])  # validates types and coordinates; raises InkError
+        check_added_stroke(points, strokes_before=len(self.strokes), points_before=drawn)
         self.strokes.append(points)
 
     # Predictions
@@ -176,14 +162,7 @@ class InkConsumer(RealtimeConsumer):
             )
 
     async def prediction_ready(self, event: dict[str, Any]) -> None:
-        await self.send_prediction(
-            event["seq"],
-            {
-                "candidates": event["candidates"],
-                "rejected": event["rejected"],
-                "model_version": event["model_version"],
-            },
-        )
+        await self.send_prediction(event["seq"], prediction_of(event))
 
     async def prediction_failed(self, event: dict[str, Any]) -> None:
         self._settle(event["seq"])

@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from recognition.answers import recognition_answer
 from recognition.engine.ink import MAX_ABS_COORDINATE, MAX_POINTS, MAX_STROKES
 
 # CONTRACTS section 1, as far as JSON Schema can say it (4,000 points in all it cannot).
@@ -48,12 +51,18 @@ class CandidateSerializer(serializers.Serializer):
 
 
 class RecognitionSerializer(serializers.Serializer):
+    """An engine `Recognition` as the API answers it: `recognition.answers` makes the shape,
+    these fields describe it in the schema."""
+
     label = serializers.CharField(allow_null=True)  # type: ignore[assignment]
     confidence = serializers.FloatField()
     candidates = CandidateSerializer(many=True)
     rejected = serializers.BooleanField()
     model_version = serializers.CharField()
     latency_ms = serializers.FloatField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return recognition_answer(instance)
 
 
 class RecognizeInkSerializer(serializers.Serializer):

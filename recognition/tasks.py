@@ -7,7 +7,8 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from hwr_site.realtime.replies import send_to_channel
-from recognition import services
+from recognition import services, training
+from recognition.answers import recognition_answer
 from recognition.engine.errors import RecognitionError
 from recognition.metrics import InferenceTask
 
@@ -47,16 +48,16 @@ def recognize_ink(
             )
             return
         measured.model_version = recognition.model_version
-        payload = services.recognition_payload(recognition)
-        send_to_channel(reply_channel, {"type": "prediction.ready", "seq": seq, **payload})
+        answer = recognition_answer(recognition)
+        send_to_channel(reply_channel, {"type": "prediction.ready", "seq": seq, **answer})
 
 
-@shared_task(name="recognition.train_model_version", ignore_result=True)
+@shared_task(name=training.TRAIN_TASK, ignore_result=True)
 def train_model_version(*, version_id: int) -> None:
     """Train, export and evaluate a queued model version (minutes to hours)."""
-    services.model_train(version_id=version_id)
+    training.model_train(version_id=version_id)
 
 
 @worker_ready.connect
 def _fail_stale_trainings(**_: Any) -> None:
-    services.model_fail_stale_trainings()
+    training.model_fail_stale_trainings()

@@ -46,7 +46,25 @@ def test_the_list_filters_and_paginates(api, student, exercise):
     assert api.get(f"/api/v1/attempts?since={since}").json()["count"] == 55
 
 
-@pytest.mark.parametrize("query", ["correct=maybe", "since=yesterday", "exercise=x", "status=odd"])
+def test_the_period_reads_from_and_to_with_since_and_until_as_aliases(api, student, exercise):
+    old = AttemptFactory.create(student=student, exercise=exercise)
+    type(old).objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
+    new = AttemptFactory.create(student=student, exercise=exercise)
+    day = (timezone.localdate() - timedelta(days=5)).isoformat()
+    today = timezone.localdate().isoformat()
+
+    def ids(query: str) -> list[int]:
+        return [row["id"] for row in api.get(f"/api/v1/attempts?{query}").json()["results"]]
+
+    assert ids(f"from={day}") == ids(f"since={day}") == [new.pk]
+    assert ids(f"to={day}") == ids(f"until={day}") == [old.pk]
+    assert ids(f"to={today}") == [new.pk, old.pk]  # a "to" date includes its day
+    assert ids(f"until={today}") == [old.pk]  # "until" stays exclusive
+
+
+@pytest.mark.parametrize(
+    "query", ["correct=maybe", "since=yesterday", "from=soon", "exercise=x", "status=odd"]
+)
 def test_bad_filters_get_a_clear_400(api, query):
     response = api.get(f"/api/v1/attempts?{query}")
     assert response.status_code == 400

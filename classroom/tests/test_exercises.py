@@ -152,7 +152,7 @@ def test_the_class_dashboard_takes_a_fixed_number_of_queries(
         MembershipFactory.create(classroom=classroom, student=s)
         AttemptFactory.create(student=s, exercise=exercises[0])
     with django_assert_max_num_queries(3):
-        rows = selectors.class_dashboard(classroom=classroom)
+        rows = selectors.class_roster(classroom=classroom)
     assert len(rows) == 10
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from classroom.models import Attempt
-from classroom.tasks import PENDING_SWEEP_AGE, recognize_pending_attempts
+from classroom.tasks import PENDING_SWEEP_AGE, queue_pending_attempts
 from classroom.tests.factories import AttemptFactory
 from conftest import ARTIFACTS_DIR, REPO_ROOT, _service_env
 from hwr_site import queues
@@ -68,7 +68,7 @@ def wait_for_line(log_path, text: str, seconds: float = 60) -> None:
 
 
 def test_the_sweep_runs_as_often_as_its_age_limit_so_a_lost_submit_waits_under_a_minute():
-    schedule = settings.CELERY_BEAT_SCHEDULE["recognize-pending-attempts"]["schedule"]
+    schedule = settings.CELERY_BEAT_SCHEDULE["queue-pending-attempts"]["schedule"]
     assert isinstance(schedule, float)
     assert schedule + PENDING_SWEEP_AGE.total_seconds() <= 60
 
@@ -102,7 +102,7 @@ def test_the_sweep_leaves_attempts_whose_task_may_wait_behind_a_backlog(broker):
             origin="test",
         ),
     )
-    assert recognize_pending_attempts() == 1
+    assert queue_pending_attempts() == 1
     queued = [json.loads(m) for m in broker.lrange(queues.INFERENCE, 0, -1)]
     swept = [m for m in queued if m["headers"]["task"] == "classroom.recognize_attempt"]
     assert len(swept) == 1 and f"'attempt_id': {lost.pk}" in swept[0]["headers"]["kwargsrepr"]
@@ -152,5 +152,5 @@ def test_a_submit_a_killed_worker_held_is_recognised_by_the_next_sweep(
     Attempt.objects.filter(pk=attempt.pk).update(
         created_at=timezone.now() - PENDING_SWEEP_AGE - timedelta(seconds=1)
     )
-    assert recognize_pending_attempts() == 1
+    assert queue_pending_attempts() == 1
     assert wait_recognized(attempt).status == Attempt.Status.RECOGNIZED

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from classroom.models import Attempt
-from classroom.tasks import recognize_pending_attempts
+from classroom.tasks import queue_pending_attempts
 from classroom.tests.factories import AttemptFactory
 from recognition.tests.samples import unipen_test_samples
 
@@ -28,7 +28,7 @@ def lost_attempt():
 
 
 def test_the_periodic_sweep_leaves_attempts_that_may_still_be_queued(lost_attempt):
-    assert recognize_pending_attempts() == 0
+    assert queue_pending_attempts() == 0
     lost_attempt.refresh_from_db()
     assert lost_attempt.status == Attempt.Status.PENDING
 
@@ -36,7 +36,7 @@ def test_the_periodic_sweep_leaves_attempts_that_may_still_be_queued(lost_attemp
 def test_the_sweep_a_starting_worker_runs_recognises_even_a_fresh_lost_attempt(
     lost_attempt, celery_worker
 ):
-    assert recognize_pending_attempts(min_age_s=0) == 1
+    assert queue_pending_attempts(min_age_s=0) == 1
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         lost_attempt.refresh_from_db()

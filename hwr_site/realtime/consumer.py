@@ -15,7 +15,9 @@ Raise `FrameError(code, message)` (or any `hwr_site.errors.DomainError`, or an e
 registered there) from `receive_frame` to answer an error frame; the socket stays open.
 `send_error(code, message, seq)` sends one directly, `send_json(content)` any frame.
 Handlers of channel-layer events are methods named after the event type, as in Channels
-(`attempt.recognized` -> `attempt_recognized`).
+(`attempt.recognized` -> `attempt_recognized`). Touch the ORM only through
+`database_sync_to_async` (with `FASTPATH_DISPATCH` Channels' per-message
+`close_old_connections` is skipped, `hwr_site.fastpath.dispatch`).
 """
 
 import json
@@ -23,9 +25,11 @@ import time
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from prometheus_client import Counter, Gauge
 
 from hwr_site.errors import DomainError, as_domain_error
+from hwr_site.fastpath.dispatch import dispatch as fastpath_dispatch
 
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
@@ -111,6 +115,12 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.admitted:
             WS_CONNECTIONS.labels(route=self.route).dec()
         await self.closed(code)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if settings.FASTPATH_DISPATCH:
+            await fastpath_dispatch(self, message)
+        else:
+            await super().dispatch(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.admitted:

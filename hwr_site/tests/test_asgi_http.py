@@ -1,8 +1,7 @@
-"""HTTP through the real ASGI server (uvicorn) and `hwr_site.handlers.SyncChainASGIHandler`:
+"""HTTP through the real ASGI server (uvicorn), a2wsgi and Django's WSGI handler:
 static files, token and session authentication, CSRF, and the synchronous middleware chain."""
 
 import json
-from inspect import iscoroutinefunction
 
 import pytest
 import requests
@@ -27,13 +26,10 @@ def ink_body() -> str:
 
 
 def test_every_middleware_runs_synchronously():
-    # An async-only middleware would put a thread hop back into every request.
+    # An async-only middleware would put a thread hop back into every request (under WSGI,
+    # Django would adapt it with async_to_sync).
     for path in settings.MIDDLEWARE:
         assert getattr(import_string(path), "sync_capable", True), path
-    from hwr_site.asgi import django_http_app
-
-    # Django's stock ASGIHandler builds an async chain (a hop per middleware method).
-    assert not iscoroutinefunction(vars(django_http_app)["_middleware_chain"])
 
 
 def test_static_files_are_served_with_their_headers(asgi_server):
@@ -61,6 +57,26 @@ def test_a_token_recognises_ink_through_the_server(asgi_server, student, ink_bod
     assert payload["label"] == "3"
     assert len(payload["candidates"]) >= 3
     assert response.headers["X-Frame-Options"] == "DENY"  # the middleware chain ran
+
+
+def test_a_chunked_body_reaches_the_view(asgi_server, student, ink_body):
+    token = Token.objects.create(user=student)
+    response = requests.post(
+        f"{asgi_server}/api/v1/recognize",
+        data=(part.encode() for part in (ink_body[:50], ink_body[50:])),  # no Content-Length
+        headers={"Content-Type": "application/json", "Authorization": f"Token {token.key}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["label"] == "3"
+
+
+def test_a_chunked_body_over_the_limit_is_refused(asgi_server):
+    part = b"x" * (1024 * 1024)
+    parts = (part for _ in range(settings.MAX_REQUEST_BYTES // len(part) + 2))
+    response = requests.post(f"{asgi_server}/api/v1/recognize", data=parts, timeout=30)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
 
 
 def test_a_wrong_token_gets_the_error_shape(asgi_server, ink_body):

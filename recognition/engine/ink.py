@@ -124,3 +124,14 @@ def parse_ink(payload: object) -> Ink:
     if len(strokes) > MAX_STROKES:
         raise InkError("too_many_strokes", f"at most {MAX_STROKES} strokes")
     return Ink(tuple(strokes))
+
+
+def check_added_stroke(points: object, *, strokes_before: int, points_before: int) -> None:
+    """Validate one more stroke for a drawing that grows a stroke at a time (a live socket):
+    the same limits and codes as :func:`parse_ink` on the whole drawing."""
+    if strokes_before >= MAX_STROKES:
+        raise InkError("too_many_strokes", f"at most {MAX_STROKES} strokes")
+    added = len(points) if isinstance(points, (list, tuple)) else 0
+    if points_before + added > MAX_POINTS:
+        raise InkError("too_many_points", f"at most {MAX_POINTS} points in all")
+    parse_ink([points])  # types and coordinates

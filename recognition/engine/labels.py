@@ -5,6 +5,8 @@ from __future__ import annotations
 from .errors import CharsetError
 
 CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+DIGITS = CLASSES[:10]
+LETTERS = CLASSES[10:]
 NUM_CLASSES = len(CLASSES)
 CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
 

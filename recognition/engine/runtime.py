@@ -50,17 +50,6 @@ class Recognition:
     model_version: str
     latency_ms: float
 
-    def as_dict(self) -> dict[str, Any]:
-        """The CONTRACTS section 4 answer shape."""
-        return {
-            "label": self.label,
-            "confidence": self.confidence,
-            "candidates": [{"label": c.label, "p": c.p} for c in self.candidates],
-            "rejected": self.rejected,
-            "model_version": self.model_version,
-            "latency_ms": self.latency_ms,
-        }
-
 
 class _Session:
     """One LiteRT interpreter with its lock; resizes its batch dimension on demand."""

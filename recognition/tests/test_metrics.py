@@ -8,7 +8,7 @@ from prometheus_client import REGISTRY
 
 from classroom.tasks import recognize_attempt
 from classroom.tests.factories import AttemptFactory, StaffFactory
-from recognition import services
+from recognition import services, training
 from recognition.models import ModelVersion
 from recognition.selectors import active_recognizer, forget_active_model
 from recognition.tasks import recognize_ink
@@ -69,11 +69,11 @@ def test_a_submitted_attempt_counts_under_recognize_attempt(version):
 def test_a_training_run_that_fails_counts_as_failed(version):
     admin = StaffFactory.create(username="root", is_superuser=True)
     base = ModelVersion.objects.get(name=version)
-    queued = services.model_training_start(user=admin, data=["/nowhere/ink.jsonl.gz"],
+    queued = training.model_training_start(user=admin, data=["/nowhere/ink.jsonl.gz"],
                                            include_classroom=False, epochs=1, max_samples=10,
                                            base_version=base)  # fmt: skip
     before = sample("inkwell_training_runs_total", outcome="failed")
-    assert services.model_train(version_id=queued.pk).status == "failed"
+    assert training.model_train(version_id=queued.pk).status == "failed"
     assert sample("inkwell_training_runs_total", outcome="failed") == before + 1
 
 

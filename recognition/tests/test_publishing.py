@@ -1,4 +1,5 @@
-"""Live tasks pushed straight to the Redis broker (`hwr_site.realtime.publishing`).
+"""Live tasks handed to `hwr_site.realtime.publishing.TaskPublisher`, on its fast path (the
+message built and pushed straight to the Redis broker) and on the stock one (`send_task`).
 
 Each test uses a queue of its own, so the session's Celery worker never takes the messages.
 """
@@ -10,12 +11,14 @@ import time
 import uuid
 from typing import cast
 
+import kombu.exceptions
 import pytest
 import redis
 from celery import Celery
 
 from hwr_site.celery import app
-from hwr_site.realtime.publishing import CLIENT_NAME, TaskPublisher
+from hwr_site.fastpath.task_messages import CLIENT_NAME
+from hwr_site.realtime.publishing import TaskPublisher
 from recognition.tasks import recognize_ink
 
 KWARGS = {
@@ -25,6 +28,11 @@ KWARGS = {
     "charset": "0123456789",
     "queued_at": 1796000000.25,
 }
+
+
+@pytest.fixture(params=[True, False], ids=["fast", "stock"])
+def fast(request) -> bool:
+    return bool(request.param)
 
 
 @pytest.fixture
@@ -65,7 +73,7 @@ async def test_a_live_task_is_the_message_apply_async_would_send(redis_url, queu
         retry=False,
     )
     [celerys] = _received(redis_url, queue_name, 1)
-    errors = _send(TaskPublisher(app, recognize_ink.name, queue_name), KWARGS)
+    errors = _send(TaskPublisher(app, recognize_ink.name, queue_name, fast=True), KWARGS)
     [ours] = await asyncio.to_thread(_received, redis_url, queue_name, 1)
 
     assert not errors
@@ -85,8 +93,10 @@ async def test_a_live_task_is_the_message_apply_async_would_send(redis_url, queu
     assert ours["headers"]["root_id"] == ours["properties"]["correlation_id"] == task_id
 
 
-async def test_tasks_reach_the_queue_in_the_order_they_were_handed_over(redis_url, queue_name):
-    publisher = TaskPublisher(app, recognize_ink.name, queue_name)
+async def test_tasks_reach_the_queue_in_the_order_they_were_handed_over(
+    redis_url, queue_name, fast
+):
+    publisher = TaskPublisher(app, recognize_ink.name, queue_name, fast=fast)
     for seq in range(20):
         _send(publisher, {**KWARGS, "seq": seq})
     messages = await asyncio.to_thread(_received, redis_url, queue_name, 20)
@@ -94,8 +104,8 @@ async def test_tasks_reach_the_queue_in_the_order_they_were_handed_over(redis_ur
     assert len({m["headers"]["id"] for m in messages}) == 20
 
 
-async def test_a_task_that_could_not_leave_in_time_is_not_sent(redis_url, queue_name):
-    publisher = TaskPublisher(app, recognize_ink.name, queue_name)
+async def test_a_task_that_could_not_leave_in_time_is_not_sent(redis_url, queue_name, fast):
+    publisher = TaskPublisher(app, recognize_ink.name, queue_name, fast=fast)
     late = _send(publisher, {**KWARGS, "seq": 1}, within_s=0)  # its deadline passed on arrival
     on_time = _send(publisher, {**KWARGS, "seq": 2})
     messages = await asyncio.to_thread(_received, redis_url, queue_name, 1)
@@ -106,7 +116,7 @@ async def test_a_task_that_could_not_leave_in_time_is_not_sent(redis_url, queue_
 
 
 async def test_tasks_still_leave_after_the_broker_dropped_the_connection(redis_url, queue_name):
-    publisher = TaskPublisher(app, recognize_ink.name, queue_name)
+    publisher = TaskPublisher(app, recognize_ink.name, queue_name, fast=True)
     errors = _send(publisher, {**KWARGS, "seq": 1})
     assert len(await asyncio.to_thread(_received, redis_url, queue_name, 1)) == 1
     client = redis.Redis.from_url(redis_url)
@@ -120,9 +130,9 @@ async def test_tasks_still_leave_after_the_broker_dropped_the_connection(redis_u
     assert errors == []
 
 
-async def test_an_unreachable_broker_is_reported_on_the_callers_loop():
+async def test_an_unreachable_broker_is_reported_on_the_callers_loop(fast):
     broken = Celery(broker="redis://127.0.0.1:1/0")  # nothing listens on port 1
-    publisher = TaskPublisher(broken, recognize_ink.name, "inference")
+    publisher = TaskPublisher(broken, recognize_ink.name, "inference", fast=fast)
     loop = asyncio.get_running_loop()
     reported: asyncio.Future = loop.create_future()
 
@@ -131,10 +141,12 @@ async def test_an_unreachable_broker_is_reported_on_the_callers_loop():
 
     publisher.send_soon(KWARGS, kwargsrepr="{}", within_s=5, on_error=on_error)
     error, called_on = await asyncio.wait_for(reported, 10)
-    assert isinstance(error, redis.ConnectionError)
+    assert isinstance(error, redis.ConnectionError if fast else kombu.exceptions.OperationalError)
     assert called_on is loop
 
 
 def test_a_broker_other_than_redis_is_refused():
     with pytest.raises(ValueError, match="Redis broker"):
-        TaskPublisher(Celery(broker="amqp://guest@127.0.0.1//"), recognize_ink.name, "inference")
+        TaskPublisher(
+            Celery(broker="amqp://guest@127.0.0.1//"), recognize_ink.name, "inference", fast=True
+        )

@@ -13,7 +13,7 @@ from django.contrib.admin.models import LogEntry
 from django.test import Client
 
 from classroom.tests.factories import StaffFactory, StudentFactory, TeacherFactory
-from recognition import services
+from recognition import services, training
 from recognition.models import ModelVersion
 from recognition.selectors import forget_active_model
 from recognition.tests.sockets import next_of_type, open_socket, session_headers
@@ -113,17 +113,17 @@ def test_a_worse_version_needs_a_confirmation(client, admin_user, shipped):
 def test_a_failed_version_cannot_be_activated(shipped, admin_user):
     failed = ModelVersion.objects.create(name="2", status="failed")
     with pytest.raises(services.RegistryError) as error:
-        services.model_activate(version=failed, user=admin_user)
+        services.model_activate(version=failed)
     assert error.value.code == "not_activatable"
 
 
 @pytest.mark.django_db
 def test_cancelling_a_queued_training_marks_it_failed_and_it_can_be_retried(shipped, admin_user):
     version = ModelVersion.objects.create(name="2", status="queued", params={"epochs": 1})
-    services.model_training_cancel(version=version)
+    training.model_training_cancel(version=version)
     version.refresh_from_db()
     assert version.status == "failed" and "Cancelled" in version.failure_reason
-    services.model_training_retry(version=version)
+    training.model_training_retry(version=version)
     assert ModelVersion.objects.get(pk=version.pk).status == "queued"
 
 
@@ -131,7 +131,7 @@ def test_cancelling_a_queued_training_marks_it_failed_and_it_can_be_retried(ship
 def test_a_training_whose_worker_died_is_marked_failed(shipped):
     version = ModelVersion.objects.create(name="2", status="training",
                                           progress={"heartbeat": time.time() - 3600})  # fmt: skip
-    assert services.model_fail_stale_trainings() == 1
+    assert training.model_fail_stale_trainings() == 1
     version.refresh_from_db()
     assert version.status == "failed" and "stopped reporting" in version.failure_reason
 
@@ -142,7 +142,7 @@ def test_a_training_whose_worker_died_is_marked_failed(shipped):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.worker
 def test_a_run_with_missing_data_fails_with_its_reason(client, admin_user, shipped, celery_worker):
-    version = services.model_training_start(user=admin_user, data=["/nowhere/ink.jsonl.gz"],
+    version = training.model_training_start(user=admin_user, data=["/nowhere/ink.jsonl.gz"],
                                             include_classroom=False, epochs=1, max_samples=200,
                                             base_version=shipped)  # fmt: skip
     done = wait_for(lambda: settled(version.pk), timeout=60)
@@ -242,7 +242,7 @@ def test_verified_attempts_of_classes_that_allow_it_become_training_data(tmp_pat
     AttemptFactory.create(exercise=allowing, target="a", verified=False)
     AttemptFactory.create(exercise=private, target="c", verified=True, verified_label="c",
                           correct=True, verified_by=teacher)  # fmt: skip
-    path, verdicts = services._classroom_training_file(tmp_path, exclude_verifiers=())
+    path, verdicts = training._classroom_training_file(tmp_path, exclude_verifiers=())
     assert path is not None
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [(r["label"], r["strokes"], r["split"], r["source"]) for r in rows] == [
@@ -267,7 +267,7 @@ def test_an_admin_sees_who_gave_the_verdicts_and_can_leave_a_teachers_out(tmp_pa
     assert "Mr Sly: 3 verdicts, 3 relabels" in page
     assert "Ms Quill: 1 verdicts, 0 relabels" in page
 
-    path, verdicts = services._classroom_training_file(tmp_path, exclude_verifiers=[doubtful.pk])
+    path, verdicts = training._classroom_training_file(tmp_path, exclude_verifiers=[doubtful.pk])
     assert path is not None
     labels = [json.loads(line)["label"] for line in path.read_text().splitlines()]
     assert labels == ["a"] and verdicts == {str(trusted.pk): 1}
