@@ -21,7 +21,7 @@ from classroom.tests.factories import AttemptFactory
 from conftest import ARTIFACTS_DIR, REPO_ROOT, _service_env
 from hwr_site import queues
 from hwr_site.broker import oldest_waiting_since
-from hwr_site.realtime.publishing import task_message
+from hwr_site.fastpath.task_messages import task_message
 from recognition.tests.samples import unipen_test_samples
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -73,7 +73,8 @@ def test_the_sweep_runs_as_often_as_its_age_limit_so_a_lost_submit_waits_under_a
     assert schedule + PENDING_SWEEP_AGE.total_seconds() <= 60
 
 
-def test_the_oldest_waiting_task_is_read_off_the_broker(broker):
+# `inference_paused`: no worker takes the messages these tests put on the queue.
+def test_the_oldest_waiting_task_is_read_off_the_broker(inference_paused, broker):
     assert oldest_waiting_since(queues.INFERENCE) is None
     for queued_at in (100.0, 200.0):
         message = task_message(
@@ -87,7 +88,7 @@ def test_the_oldest_waiting_task_is_read_off_the_broker(broker):
     assert oldest_waiting_since(queues.INFERENCE) == 100.0
 
 
-def test_the_sweep_leaves_attempts_whose_task_may_wait_behind_a_backlog(broker):
+def test_the_sweep_leaves_attempts_whose_task_may_wait_behind_a_backlog(inference_paused, broker):
     lost = pending_attempt(age=timedelta(minutes=5))
     # Older than the sweep's age limit, but stored after the backlog's oldest task.
     maybe_waiting = pending_attempt(age=timedelta(seconds=40))

@@ -26,13 +26,6 @@ from classroom.views.dashboards import (
     class_training_use,
     my_progress,
 )
-from classroom.views.students import (
-    class_student_delete,
-    class_student_export,
-    class_student_password,
-    class_student_unlock,
-    class_students_add,
-)
 from classroom.views.exercises import (
     exercise_archive,
     exercise_create,
@@ -41,13 +34,42 @@ from classroom.views.exercises import (
     exercise_list,
     practice,
 )
+from classroom.views.students import (
+    class_student_delete,
+    class_student_export,
+    class_student_password,
+    class_student_unlock,
+    class_students_add,
+)
 
 __all__ = [
-    "attempt_detail", "attempt_verdict", "class_archive", "class_attempts_csv", "class_create",
-    "class_dashboard", "class_detail", "class_edit", "class_join", "class_leave", "class_list",
-    "class_regenerate_code", "class_remove_student", "class_student", "class_training_use",
-    "class_student_delete", "class_student_export", "class_student_password",
-    "class_student_unlock", "class_students_add",
-    "exercise_archive", "exercise_create", "exercise_detail", "exercise_edit", "exercise_list",
-    "home", "my_progress", "practice", "signup",
+    "attempt_detail",
+    "attempt_verdict",
+    "class_archive",
+    "class_attempts_csv",
+    "class_create",
+    "class_dashboard",
+    "class_detail",
+    "class_edit",
+    "class_join",
+    "class_leave",
+    "class_list",
+    "class_regenerate_code",
+    "class_remove_student",
+    "class_student",
+    "class_student_delete",
+    "class_student_export",
+    "class_student_password",
+    "class_student_unlock",
+    "class_students_add",
+    "class_training_use",
+    "exercise_archive",
+    "exercise_create",
+    "exercise_detail",
+    "exercise_edit",
+    "exercise_list",
+    "home",
+    "my_progress",
+    "practice",
+    "signup",
 ]  # fmt: skip
