@@ -4,7 +4,9 @@ Usage: python bench/bench_runtime.py [--model recognition/shipped_model] [--n 20
 
 Prints per-character milliseconds for: preprocessing alone, the LiteRT interpreter alone
 (single sample, batched), the full ``Recognizer.recognize`` path, and Keras ``predict`` /
-direct call on ``model.keras`` (single sample, batched).
+direct call on ``model.keras`` (single sample, batched). The raster rows are the raster
+model (the image path, and the ink path of version 1 models); a two-view model adds rows for
+the pen path, which is what answers ink when its card's weight is 1.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from bench.harness import UNIPEN, percentile, test_inks  # noqa: E402
 from recognition.engine.ink import Ink, parse_ink  # noqa: E402
+from recognition.engine.points import ink_to_points  # noqa: E402
 from recognition.engine.preprocessing import ink_to_raster  # noqa: E402
 from recognition.engine.runtime import Recognizer  # noqa: E402
 from recognition.engine.scribbles import make_scribbles  # noqa: E402
@@ -75,6 +78,13 @@ def main() -> None:
         xb_lite = rasters[:batch]
         med, p99 = per_call_ms(lambda: recognizer.probabilities(xb_lite), 50)  # noqa: B023
         rows.append((f"LiteRT interpreter, batch {batch} (per char)", med / batch, p99 / batch))
+    points_session = recognizer._points_single
+    if points_session is not None:  # a two-view model (preprocessing version 2)
+        seqs = np.stack([ink_to_points(ink) for ink in inks]).astype(np.float32)
+        med, p99 = per_call_ms(lambda: ink_to_points(one_ink()), args.n)
+        rows.append(("preprocessing: ink_to_points (1 char)", med, p99))
+        med, p99 = per_call_ms(lambda: points_session.run(seqs[next(it) % 1024][None]), args.n)
+        rows.append(("LiteRT pen-path interpreter, batch 1", med, p99))
     med, p99 = per_call_ms(lambda: recognizer.recognize(one_ink()), args.n)
     rows.append(("Recognizer.recognize (preprocess + LiteRT + decide)", med, p99))
     med, p99 = per_call_ms(lambda: recognizer.recognize_batch(inks[:256]), 10)

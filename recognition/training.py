@@ -245,9 +245,10 @@ def model_train(*, version_id: int) -> ModelVersion:
     Files are written to a private folder and moved into place only when complete, so
     concurrent runs never share or corrupt files. The active model is never touched.
     """
+    from recognition.engine.combine import train_two_views
     from recognition.engine.evaluation import evaluate
     from recognition.engine.runtime import Recognizer
-    from recognition.engine.training import TrainConfig, train
+    from recognition.engine.training import TrainConfig
     from recognition.selectors import version_dir
 
     claimed = ModelVersion.objects.filter(pk=version_id, status=ModelVersion.Status.QUEUED).update(
@@ -309,7 +310,7 @@ def model_train(*, version_id: int) -> ModelVersion:
             seed=int(version.params.get("seed") or 0),
             version=version.name,
         )
-        card = train(config, log=log, on_epoch=on_epoch)
+        card = train_two_views(config, log=log, on_epoch=on_epoch)
         save_progress(stage="evaluating on the holdout")
         ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.EVALUATING)
         metrics = evaluate(

@@ -26,6 +26,7 @@ import numpy as np
 
 from .export import KERAS_NAME, TFLITE_NAME, export_tflite, read_model_card, write_model_card
 from .labels import CLASS_INDEX
+from .preprocessing import PREPROCESSING_VERSION
 from .runtime import _Session
 from .scribbles import make_scribbles
 from .training import (
@@ -98,7 +99,8 @@ def build_ensemble(
     training["tflite_bytes"] = tflite_bytes
     card: dict[str, Any] = {
         "version": first["version"],
-        "preprocessing_version": first["preprocessing_version"],
+        # Raster networks only: a two-view member contributes its raster view.
+        "preprocessing_version": PREPROCESSING_VERSION,
         "input_size": first["input_size"],
         "classes": first["classes"],
         "reject_output": True,

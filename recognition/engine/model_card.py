@@ -46,6 +46,70 @@ def _ensemble_lines(card: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _points_lines(card: dict[str, Any]) -> list[str]:
+    """For a two-view model (preprocessing version 2): the pen-path models and the mixing."""
+    points = card.get("points")
+    if not points:
+        return []
+    lines = [
+        "",
+        "## Pen-path view (preprocessing version 2)",
+        "",
+        "`recognition/engine/points.py` (pen-path version "
+        f"`{card.get('points_version')}`): the ink, normalised like the raster (bounding box "
+        "centred, longer side 1), resampled at 64 positions evenly spaced along the pen-down "
+        "path (each stroke at least 4% of it, so dots survive); per position x, y, the step "
+        "to the next position, the direction of travel (cos, sin), pen-down and pen-up flags, "
+        "and the box's width and height. A 1-D CNN (`network.build_points_model`: 3 pairs of "
+        "convolutions 64/128/192 wide, global average and max pooling, dense 256, 63 "
+        f"outputs) reads it; `model_points.tflite` ({points.get('tflite_bytes')} bytes, int8 "
+        "weights) averages these runs of `recognition.engine.points_training`:",
+    ]
+    for i, m in enumerate(points.get("members", []), 1):
+        c, v = m.get("config", {}), m.get("val", {})
+        lines.append(
+            f"  {i}. `{m.get('folder')}`: epochs {c.get('epochs')}, batch {c.get('batch_size')}, "
+            f"peak learning rate {c.get('learning_rate')}, seed {c.get('seed')}, stroke "
+            f"reversal/reordering {c.get('reorder', 0.0)}; {m.get('params')} weights; "
+            f"{m.get('seconds')} s; val top1_35 {_fmt(v.get('top1_35'))}, top1 "
+            f"{_fmt(v.get('top1'))}, top3 {_fmt(v.get('top3'))} (alone, before rejection)."
+        )
+    comb = card.get("combination", {})
+    lines += [
+        "",
+        f"Ink is answered with (1 - w) x raster + w x pen path, w = {card.get('points_weight')} "
+        f"({comb.get('rule', '')})"
+        + (
+            "; the pen path is read as drawn and with every stroke reversed, the two readings "
+            "averaged (`points_both_directions`)"
+            if card.get("points_both_directions")
+            else ""
+        )
+        + ". Val (before rejection) for each w:",
+        "",
+        "| w | top1 | top3 | top1_35 |",
+        "|---|---|---|---|",
+    ]
+    for g in comb.get("grid", []):
+        lines.append(
+            f"| {g['points_weight']} | {g['top1']:.4f} | {g['top3']:.4f} | {g['top1_35']:.4f} |"
+        )
+    img = comb.get("image_val_renders", {})
+    if img:
+        lines += [
+            "",
+            f"Photos and scans use the raster model alone, rejected when p(reject) >= "
+            f"{_fmt(card.get('image_reject_threshold'))}, chosen on {img.get('n')} val "
+            "characters rendered as pictures (`recognition/engine/image_renders.py`, the test "
+            "set's conditions) and val scribbles so rendered: "
+            f"{_fmt(img.get('val_real_rejected'))} of the characters and "
+            f"{_fmt(img.get('val_scribbles_rejected'))} of the scribbles "
+            f"declined; those renders score top1_35 {_fmt(img.get('top1_35'))}, top1 "
+            f"{_fmt(img.get('top1'))} before rejection.",
+        ]
+    return lines
+
+
 def render_markdown(card: dict[str, Any]) -> str:
     """The Markdown model card: data, filtering, classes, preprocessing, training, metrics."""
     tr = card.get("training", {})
@@ -81,15 +145,23 @@ def render_markdown(card: dict[str, Any]) -> str:
         "",
         "## Preprocessing",
         "",
-        f"Version `{card.get('preprocessing_version')}` "
-        "(`recognition/engine/preprocessing.py`): ink is fitted by its bounding box into a "
+        f"Version `{card.get('preprocessing_version')}`"
+        + (" (version 1's raster plus the pen path below)" if card.get("points") else "")
+        + " (`recognition/engine/preprocessing.py`): ink is fitted by its bounding box into a "
         f"22 px square of a {card.get('input_size')}x{card.get('input_size')} raster keeping "
         "the aspect ratio, centred, drawn at 4x with round caps and a stroke width of 10% of "
         "the box, then box-filtered down (anti-aliased). Photos and scans: EXIF rotation, "
-        "grayscale, automatic inversion, lighting flattened, Otsu threshold, crop, same box, "
-        "stroke width brought to the same 10%, same 4x reduction.",
+        "grayscale, small images enlarged to 256 px and large ones shrunk to 512, automatic "
+        "inversion, lighting flattened, ruled lines subtracted (straight lines across most "
+        "of the picture at slopes up to 0.2), Otsu threshold with hysteresis (faint pixels "
+        "touching dark ones), the strokes' cores when blur filled the loops, specks dropped "
+        "by connected pieces, crop, then the glyph is thinned to its skeleton (Zhang-Suen, "
+        "short spurs pruned) and redrawn as ink is: skeleton box into the same 22 px box, "
+        "round pen of 10% of it, same 4x reduction.",
         "",
-        "## Training",
+        *_points_lines(card),
+        "",
+        "## Training" + (" of the raster view" if card.get("points") else ""),
         "",
         *_ensemble_lines(card),
         f"- Parameters: {_fmt(tr.get('params'))} weights; epochs {cfg.get('epochs')}, batch "

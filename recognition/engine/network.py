@@ -49,3 +49,40 @@ def build_model(width: int = 24, dropout: float = 0.35, seed: int = 0) -> Any:
     x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(NUM_OUTPUTS, activation="softmax", name="probs")(x)
     return keras.Model(inputs, outputs, name="inkwell_cnn")
+
+
+def build_points_model(width: int = 64, dropout: float = 0.3, seed: int = 0) -> Any:
+    """A 1-D CNN over the pen path (:mod:`points`): three pairs of convolutions, then pooling.
+
+    Global average and max pooling make it read the whole path; ``width`` is the channel
+    count of the first pair (x2, x3 after).
+    """
+    import keras
+    from keras import layers
+
+    from .points import FEATURES, POINTS
+
+    keras.utils.set_random_seed(seed)
+
+    def conv(x: Any, filters: int, kernel: int) -> Any:
+        x = layers.Conv1D(filters, kernel, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
+        return layers.ReLU()(x)
+
+    inputs = keras.Input(shape=(POINTS, FEATURES), name="points")
+    x = conv(inputs, width, 5)
+    x = conv(x, width, 5)
+    x = layers.MaxPooling1D()(x)
+    x = conv(x, width * 2, 5)
+    x = conv(x, width * 2, 5)
+    x = layers.MaxPooling1D()(x)
+    x = conv(x, width * 3, 3)
+    x = conv(x, width * 3, 3)
+    x = layers.Concatenate()([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)])
+    x = layers.Dropout(dropout)(x)
+    x = layers.Dense(256, use_bias=False)(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
+    x = layers.ReLU()(x)
+    x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(NUM_OUTPUTS, activation="softmax", name="probs")(x)
+    return keras.Model(inputs, outputs, name="inkwell_points")

@@ -19,6 +19,7 @@ import numpy as np
 
 from .augmentation import augment_strokes
 from .datasets import InkSample, ReadStats, read_ink_jsonl
+from .export import write_model_card
 from .labels import CLASS_INDEX, CLASSES, NUM_OUTPUTS, REJECT_INDEX
 from .preprocessing import PREPROCESSING_VERSION, SIZE, ink_to_raster
 from .scribbles import make_scribbles
@@ -52,6 +53,10 @@ class TrainConfig:
     fragment_ratio: float = 0.15
     workers: int = 2
     version: str = "1"
+    #: Epochs of the pen-path model :func:`combine.train_two_views` trains after the raster
+    #: one (preprocessing version 2); 0 gives a raster-only model (version 1); None: as many
+    #: as ``epochs``. :func:`train` itself trains the raster model only.
+    points_epochs: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -196,13 +201,7 @@ def train(
     import keras
     import tensorflow as tf
 
-    from .export import (
-        KERAS_NAME,
-        TFLITE_NAME,
-        export_tflite,
-        save_inference_keras,
-        write_model_card,
-    )
+    from .export import KERAS_NAME, TFLITE_NAME, export_tflite, save_inference_keras
     from .network import build_model
 
     started = time.time()

@@ -10,8 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from recognition.engine.combine import train_two_views
 from recognition.engine.export import write_model_card
-from recognition.engine.training import TrainConfig, train
+from recognition.engine.training import TrainConfig
 
 DEFAULT_FILES = ("unipen-1abc.jsonl.gz", "pendigits.jsonl.gz")
 
@@ -64,7 +65,7 @@ class Command(BaseCommand):
             self.stdout.write(line)
             self.stdout.flush()
 
-        card = train(config, log=log)
+        card = train_two_views(config, log=log)
         # The card names the exact command, so a retraining can reproduce this model.
         card.setdefault("commands", {})["train"] = "python manage.py " + shlex.join(sys.argv[1:])
         write_model_card(Path(config.out), card)
