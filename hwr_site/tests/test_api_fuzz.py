@@ -90,6 +90,11 @@ def call_and_validate(case) -> None:
         # No schema can say "a readable image": arbitrary bytes that are schema-valid are
         # rightly refused (not_an_image).
         excluded.append(schemathesis.checks.positive_data_acceptance)
+    if case.path == "/api/v1/recognize" and case.media_type == "application/json":
+        # OpenAPI 3.0 has no per-position array items: the schema bounds x, y and t alike at
+        # 100,000, where the API bounds x and y only (t, in ms, may run longer), so a long
+        # drawing's t is "schema-violating" yet rightly accepted.
+        excluded.append(schemathesis.checks.negative_data_rejection)
     case.call_and_validate(excluded_checks=excluded)
 
 
