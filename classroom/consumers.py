@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from classroom import access, live, selectors, services
+from classroom.formation import not_a_try
 from classroom.models import Attempt, Exercise
 from classroom.results import saved_result
 from hwr_site.ratelimits import window_hit
@@ -35,11 +36,13 @@ class PracticeConsumer(InkConsumer):
         except access.AccessError:
             return CLOSE_NOT_ALLOWED
         self.student = user
+        # "Another round" of a finished exercise: its characters again, in order.
+        self.again = b"again=1" in self.scope.get("query_string", b"")
         self.drawing_started: float | None = None
         self.submits: dict[int, asyncio.TimerHandle] = {}
         if settings.CELERY_TASK_ALWAYS_EAGER:
             await self.queue_pending()
-        await self.advance(avoid=None)
+        await self.advance()
         return None
 
     async def queue_pending(self) -> None:
@@ -54,13 +57,24 @@ class PracticeConsumer(InkConsumer):
     def charset(self) -> str | None:
         return selectors.practice_charset(exercise=self.exercise)
 
-    async def advance(self, *, avoid: str | None) -> None:
-        """Move to the next character; once the exercise is done, keep practising its first."""
-        target = await database_sync_to_async(selectors.practice_next_target)(
-            student=self.student, exercise=self.exercise, avoid=avoid
-        )
+    async def advance(self, *, avoid: str | None = None, after_id: int | None = None) -> None:
+        """Choose the next character (`selectors.practice_next_target`: the same one again
+        after an attempt that did not pass, while tries are left); once the exercise is done,
+        keep practising its first."""
+        target, self.progress = await database_sync_to_async(self._next_target)(avoid, after_id)
         self.done = target is None
         self.target = target or self.exercise.characters[0]
+
+    def _next_target(
+        self, avoid: str | None, after_id: int | None
+    ) -> tuple[str | None, dict[str, int]]:
+        after = Attempt.objects.filter(pk=after_id).first() if after_id is not None else None
+        target = selectors.practice_next_target(
+            student=self.student, exercise=self.exercise, avoid=avoid, after=after, again=self.again
+        )
+        left = len(selectors.practice_plan(student=self.student, exercise=self.exercise))
+        total = self.exercise.total_writes
+        return target, {"done": total - left, "total": total}
 
     async def closed(self, code: int) -> None:
         await super().closed(code)
@@ -78,6 +92,9 @@ class PracticeConsumer(InkConsumer):
     async def submit(self, seq: int, content: dict[str, Any]) -> None:
         if not self.strokes:
             raise FrameError("empty_ink", "Draw the character before submitting.")
+        refused = not_a_try(self.strokes, self.guides)
+        if refused is not None:  # not stored, not counted: the drawing stays to clear
+            raise FrameError(*refused)
         # The server decides what a drawing is scored against: a page that shows another
         # character (after a reconnect, or a crafted client) is told which, and stores
         # nothing. An id for this drawing makes re-sends store one attempt.
@@ -128,6 +145,7 @@ class PracticeConsumer(InkConsumer):
                 strokes=self.strokes,
                 time_taken_ms=taken,
                 submission_id=submission_id,
+                guides=self.guides,
             )
         except DatabaseError:
             # The drawing stays on the socket: submitting again (same submission_id) stores
@@ -182,6 +200,7 @@ class PracticeConsumer(InkConsumer):
                 "recogniser is back; carry on with the next one.",
                 "next_target": self.target,
                 "done": self.done,
+                "progress": self.progress,
             }
         )
 
@@ -194,9 +213,18 @@ class PracticeConsumer(InkConsumer):
             await self.send_json({"type": "result", "seq": seq, "late": True, **result})
             return
         handle.cancel()
-        await self.advance(avoid=None if result["correct"] else result["target"])
+        await self.advance(after_id=result["attempt_id"])
+        try_again = not result["passed"] and not self.done and self.target == result["target"]
         await self.send_json(
-            {"type": "result", "seq": seq, **result, "next_target": self.target, "done": self.done}
+            {
+                "type": "result",
+                "seq": seq,
+                **result,
+                "next_target": self.target,
+                "done": self.done,
+                "try_again": try_again,
+                "progress": self.progress,
+            }
         )
 
 

@@ -30,6 +30,21 @@ LOOK_ALIKES = {
     "u": "v",
 }  # fmt: skip
 POINT_MS, STROKE_GAP_MS = 12, 220
+MIRRORS = {("b", "d"), ("d", "b"), ("p", "q"), ("q", "p"), ("6", "b"), ("5", "S"), ("2", "Z")}
+# Formation faults a right answer may still have (CONTRACTS section 8), and how often.
+FAULTS = (("start", 0.08), ("direction", 0.06), ("placement", 0.08), ("size", 0.04))
+
+
+def _demo_checks(target: str, read: str, right: bool, rng: random.Random) -> list[dict[str, Any]]:
+    """Plausible checks for a demo attempt: a mirror-image look-alike is backwards, a right
+    one now and then starts in the wrong place or floats off the line."""
+    checks = [{"name": "legible", "ok": right, "message": ""}]
+    backwards = (target, read) in MIRRORS
+    checks.append({"name": "orientation", "ok": not backwards, "message": ""})
+    if right:
+        for name, p in FAULTS:
+            checks.append({"name": name, "ok": rng.random() >= p, "message": ""})
+    return checks
 
 
 def _timed(strokes: Sequence[Sequence[Sequence[float]]]) -> list[list[list[float]]]:
@@ -112,6 +127,7 @@ def demo_attempts(
     recognised at all.
     """
     rng = random.Random(seed)
+    faults = random.Random(seed + 1)  # its own stream: the other draws stay as they were
     characters = "".join(sorted({ch for e in exercises for ch in e.characters}))
     samples = real_samples(characters)
     images: dict[int, bytes] = {}
@@ -143,6 +159,7 @@ def demo_attempts(
                         images[key] = raster_to_png(raster, scale=2)
                     image = images[key]
                 n += 1
+                checks = _demo_checks(target, read, right, faults)
                 yield Attempt(
                     student=student,
                     exercise=exercise,
@@ -156,6 +173,8 @@ def demo_attempts(
                     correct=right,
                     score=round(100 * math.sqrt(p_target)),
                     status=Attempt.Status.RECOGNIZED,
+                    checks=checks,
+                    failed_checks=",".join(c["name"] for c in checks if not c["ok"]),
                     time_taken_ms=sum(len(s) for s in strokes) * POINT_MS + 400,
                     client_submission_id=f"{DEMO_PREFIX}{student.pk}-{n}",
                     created_at=now

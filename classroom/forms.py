@@ -7,7 +7,15 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from classroom import selectors, services
-from classroom.models import CHARACTER_CLASSES, Classroom, Exercise, User, normalize_join_code
+from classroom.models import (
+    CHARACTER_CLASSES,
+    DEFAULT_TRIES,
+    Classroom,
+    Exercise,
+    User,
+    normalize_join_code,
+)
+from classroom.presets import BY_KEY, OWN, preset_choices
 
 FILTER_DATES = selectors.FILTER_DATES
 
@@ -68,7 +76,7 @@ class SignUpForm(UserCreationForm):
 class ClassroomForm(forms.ModelForm):
     class Meta:
         model = Classroom
-        fields = ("name",)
+        fields = ("name", "spoken_prompts")
         labels = {"name": "Class name"}
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "off"})}
 
@@ -85,6 +93,14 @@ class JoinForm(forms.Form):
 
 
 class ExerciseForm(forms.ModelForm):
+    preset = forms.ChoiceField(
+        label="Start from",
+        required=False,
+        initial=OWN,
+        choices=preset_choices,
+        help_text="Letters grouped by the strokes they share, in the order schools teach "
+        "them; a preset fills in the characters (and the title, if you leave it empty).",
+    )
     # Longer than the stored field: spaces typed between characters are dropped in cleaning.
     characters = forms.CharField(
         max_length=4 * len(CHARACTER_CLASSES),
@@ -106,6 +122,7 @@ class ExerciseForm(forms.ModelForm):
             "title",
             "characters",
             "repetitions",
+            "tries",
             "order",
             "case_rule",
             "due_at",
@@ -115,7 +132,32 @@ class ExerciseForm(forms.ModelForm):
             "order": forms.RadioSelect,
             "case_rule": forms.RadioSelect,
             "repetitions": forms.NumberInput(attrs={"min": 1, "max": 20}),
+            "tries": forms.NumberInput(attrs={"min": 1, "max": 9}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(["preset", *self.Meta.fields])
+        # A preset brings its own title and characters.
+        self.fields["title"].required = False
+        self.fields["characters"].required = False
+        self.fields["tries"].required = False  # left out: the default
+        if self.instance.pk:  # editing: the characters are already there
+            del self.fields["preset"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        preset = BY_KEY.get(cleaned.get("preset") or OWN)
+        if preset is not None:
+            cleaned["characters"] = preset.characters
+            self.errors.pop("characters", None)
+            if not cleaned.get("title"):
+                cleaned["title"] = preset.title.split(":")[0]
+        if not cleaned.get("title"):
+            self.add_error("title", "Give the exercise a title.")
+        if not cleaned.get("characters"):
+            self.add_error("characters", "Type the characters to practise, or choose a preset.")
+        return cleaned
 
     def clean_characters(self) -> str:
         # Spaces between characters are a natural way to type a list; they are not kept.
@@ -127,6 +169,7 @@ class ExerciseForm(forms.ModelForm):
             title=data["title"],
             characters=data["characters"],
             repetitions=data["repetitions"],
+            tries=data.get("tries") or DEFAULT_TRIES,
             order=data["order"],
             case_rule=data["case_rule"],
             due_at=data.get("due_at"),

@@ -79,6 +79,12 @@ class Classroom(models.Model):
         default=False,
         help_text="Attempts the teacher has verified may be used to retrain the recogniser.",
     )
+    spoken_prompts = models.BooleanField(
+        "spoken prompts and praise",
+        default=False,
+        help_text="The practice page reads the character to write and the feedback aloud "
+        "(the browser's own voice; nothing is fetched).",
+    )
     students: "models.ManyToManyField[User, Membership]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="classes"
     )
@@ -123,6 +129,8 @@ class Membership(models.Model):
 # The 62 classes the recogniser knows (CONTRACTS section 2).
 CHARACTER_CLASSES = CLASSES  # CONTRACTS section 2, defined by the engine
 MAX_REPETITIONS = 20
+DEFAULT_TRIES = 3
+MAX_TRIES = 9
 # Letters whose upper and lower case differ only in size, so a child's "s" and "S" are the
 # same shape on a canvas. With the lenient case rule these accept either case.
 LENIENT_CASE_LETTERS = frozenset("cCkKoOpPsSuUvVwWxXyYzZ")
@@ -176,6 +184,14 @@ class Exercise(models.Model):
     due_at = models.DateTimeField("due", null=True, blank=True)
     show_tracing = models.BooleanField(
         "show a model to trace", default=True, help_text="A faded character to write over."
+    )
+    tries = models.PositiveSmallIntegerField(
+        "tries before moving on",
+        default=DEFAULT_TRIES,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TRIES)],
+        help_text="After a drawing that is not quite right the student tries again, with a "
+        f"demonstration, up to this many times (1 to {MAX_TRIES}); then the character comes "
+        "back later.",
     )
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -262,6 +278,14 @@ class Attempt(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     client_submission_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Formation (CONTRACTS section 8): the canvas's guide lines as drawn on, the checks of
+    # the assessment, and the plan (index in the target's plans) and stroke to demonstrate.
+    guides = models.JSONField(null=True, blank=True)
+    checks = models.JSONField(default=list, blank=True)
+    # The names of the failed checks, comma-separated in CONTRACTS order: the dashboard's
+    # "needs help" counts read them from the covering index, not from the JSON.
+    failed_checks = models.CharField(max_length=96, blank=True)
+    demonstration = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -289,6 +313,7 @@ class Attempt(models.Model):
                     "status",
                     "score",
                     "verified",
+                    "failed_checks",
                 ],
                 name="attempt_dashboard_cover",
             ),
@@ -303,6 +328,10 @@ class Attempt(models.Model):
     def __str__(self) -> str:
         return f"{self.student} wrote {self.target!r} ({self.get_status_display()})"
 
+    @property
+    def passed(self) -> bool:
+        """Recognised as the target with every formation check that applies passed."""
+        return bool(self.correct) and all(c.get("ok") for c in self.checks or [])
 
 def new_invitation_code() -> str:
     return secrets.token_urlsafe(12)

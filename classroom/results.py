@@ -3,6 +3,7 @@ section 5), the reply of `recognize_attempt` and the class live panel's event al
 
 from typing import Any
 
+from classroom.formation import demonstration_payload
 from classroom.models import Attempt
 
 RECOGNIZED = "recognized"
@@ -10,7 +11,9 @@ SAVED = "saved"  # stored, recognised later (the recogniser did not answer in ti
 
 
 def attempt_result(attempt: Attempt) -> dict[str, Any]:
-    """`attempt_id`, `target`, `label`, `correct`, `score`, `model_version` and `status`.
+    """`attempt_id`, `target`, `label`, `correct`, `score`, `model_version` and `status`
+    (CONTRACTS section 5), with `checks` (section 8), `passed` (correct and every check
+    ok) and the `demonstration` to show when a check failed.
 
     A pending attempt is `saved`: its label, correct and score are null until recognised.
     """
@@ -24,6 +27,9 @@ def attempt_result(attempt: Attempt) -> dict[str, Any]:
         "score": attempt.score,
         "model_version": attempt.model_version,
         "status": RECOGNIZED,
+        "checks": attempt.checks,
+        "passed": attempt.passed,
+        "demonstration": demonstration_payload(attempt.target, attempt.demonstration),
     }
 
 
@@ -37,4 +43,7 @@ def saved_result(attempt: Attempt) -> dict[str, Any]:
         "score": None,
         "model_version": None,
         "status": SAVED,
+        "checks": [],
+        "passed": None,
+        "demonstration": None,
     }

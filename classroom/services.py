@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.services import audit_record
+from classroom.formation import demonstration_of
 from classroom.models import (
     CHARACTER_CLASSES,
+    DEFAULT_TRIES,
     Attempt,
     Classroom,
     Exercise,
@@ -32,9 +34,10 @@ from classroom.models import (
 from classroom.selectors import practice_charset
 from hwr_site.errors import DomainError
 from recognition.answers import recognition_answer
+from recognition.engine.guides import Guides
 from recognition.engine.ink import parse_ink
 from recognition.engine.preprocessing import ink_to_raster, raster_to_png
-from recognition.services import ink_recognize
+from recognition.services import ink_assess
 
 
 class ClassroomError(DomainError):
@@ -156,6 +159,14 @@ def class_rename(*, classroom: Classroom, name: str) -> Classroom:
     return classroom
 
 
+def class_set_spoken_prompts(*, classroom: Classroom, spoken: bool) -> Classroom:
+    """Turn the practice page's spoken prompts and praise on or off for the class."""
+    with transaction.atomic():
+        classroom.spoken_prompts = spoken
+        classroom.save(update_fields=["spoken_prompts"])
+    return classroom
+
+
 def class_set_archived(*, classroom: Classroom, archived: bool) -> Classroom:
     """Archive a class (no one can join, students stop seeing its work) or bring it back."""
     with transaction.atomic():
@@ -226,6 +237,7 @@ class ExerciseFields:
     case_rule: str
     due_at: datetime | None
     show_tracing: bool
+    tries: int = DEFAULT_TRIES
 
 
 def _apply(exercise: Exercise, fields: ExerciseFields) -> None:
@@ -236,6 +248,7 @@ def _apply(exercise: Exercise, fields: ExerciseFields) -> None:
     exercise.case_rule = fields.case_rule
     exercise.due_at = fields.due_at
     exercise.show_tracing = fields.show_tracing
+    exercise.tries = fields.tries
     exercise.full_clean(exclude=["classroom"])
 
 
@@ -340,13 +353,14 @@ def attempt_submit(
     strokes: list[Any],
     time_taken_ms: int | None,
     submission_id: str | None = None,
+    guides: Guides | None = None,
 ) -> tuple[Attempt, bool]:
     """Store what the student drew for `target`, before anything else happens to it.
 
     Returns the attempt and whether it is new: the same `submission_id` (or, without one,
-    the same drawing) returns the attempt already stored. The ink is
-    validated first (InkError: nothing is stored); the attempt starts `pending` and is
-    recognised by `attempt_recognize`.
+    the same drawing) returns the attempt already stored. The ink is validated first
+    (InkError: nothing is stored); `guides` are the canvas's lines it was drawn on. The
+    attempt starts `pending` and is recognised and assessed by `attempt_recognize`.
     """
     ink = parse_ink(strokes)
     image = raster_to_png(ink_to_raster(ink), scale=2)
@@ -360,30 +374,33 @@ def attempt_submit(
                 "ink": {"strokes": strokes},
                 "image": image,
                 "time_taken_ms": time_taken_ms,
+                "guides": guides.as_dict() if guides is not None else None,
             },
         )
     return attempt, created
 
 
-def attempt_score(*, exercise: Exercise, target: str, candidates: list[dict[str, Any]]) -> int:
-    """0-100: how sure the recogniser is that the drawing is the target.
-
-    The square root of the target's probability (either case under the lenient rule), so that
-    a recognisable but untidy character still earns a fair score.
-    """
-    p = sum(c["p"] for c in candidates if exercise.accepts(target=target, label=c["label"]))
-    return max(0, min(100, round(100 * math.sqrt(min(p, 1.0)))))
-
-
 def attempt_recognize(*, attempt_id: int) -> Attempt:
-    """Recognise a pending attempt with the active model (idempotent: a recognised attempt is
-    returned as it is)."""
+    """Recognise and assess a pending attempt with the active model (idempotent: a
+    recognised attempt is returned as it is).
+
+    The recognition (after the attempt's guides) decides `predicted_label` and `correct`;
+    the assessment against the target's stroke plans gives the `checks` and the `score`
+    (legibility first, docs/formation.md) and what to demonstrate when a check failed.
+    """
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt_id)
         if attempt.status == Attempt.Status.RECOGNIZED:
             return attempt
         charset = practice_charset(exercise=attempt.exercise)
-        recognition = ink_recognize(strokes=attempt.ink, charset=charset, source="attempt")
+        assessment = ink_assess(
+            strokes=attempt.ink,
+            target=attempt.target,
+            charset=charset,
+            guides=attempt.guides,
+            source="attempt",
+        )
+        recognition = assessment.recognition
         payload = recognition_answer(recognition)
         label = "" if recognition.rejected else (recognition.label or "")
         attempt.predicted_label = label
@@ -394,9 +411,10 @@ def attempt_recognize(*, attempt_id: int) -> Attempt:
         attempt.correct = bool(label) and attempt.exercise.accepts(
             target=attempt.target, label=label
         )
-        attempt.score = attempt_score(
-            exercise=attempt.exercise, target=attempt.target, candidates=payload["candidates"]
-        )
+        attempt.score = assessment.score
+        attempt.checks = [c.as_dict() for c in assessment.checks]
+        attempt.failed_checks = ",".join(c.name for c in assessment.checks if not c.ok)
+        attempt.demonstration = demonstration_of(assessment)
         attempt.status = Attempt.Status.RECOGNIZED
         attempt.save()
     return attempt

@@ -48,7 +48,15 @@ class RecognizeApi(APIView):
                 raise DomainError("image_too_large", "The image is larger than 5 MB.")
             recognition = services.image_recognize(data=upload.read(), charset=charset)
         elif isinstance(data, dict) and "strokes" in data:
-            recognition = services.ink_recognize(strokes=data, charset=charset)
+            guides, target = data.get("guides"), data.get("target")
+            if target is not None:
+                assessment = services.ink_assess(
+                    strokes=data, target=target, charset=charset, guides=guides
+                )
+                answer = RecognitionSerializer(assessment.recognition).data
+                answer["checks"] = [c.as_dict() for c in assessment.checks]
+                return Response(answer)
+            recognition = services.ink_recognize(strokes=data, charset=charset, guides=guides)
         else:
             raise DomainError(
                 "missing_input",

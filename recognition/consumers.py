@@ -20,6 +20,7 @@ from hwr_site import queues
 from hwr_site.realtime.consumer import FrameError, RealtimeConsumer
 from hwr_site.realtime.publishing import TaskPublisher
 from recognition.answers import prediction_of
+from recognition.engine.guides import Guides, parse_guides
 from recognition.engine.ink import check_added_stroke
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class InkConsumer(RealtimeConsumer):
         self.timeouts: dict[int, asyncio.TimerHandle] = {}
         self.sending: set[asyncio.Future[None]] = set()
         self.model_version: str | None = None  # of the last prediction sent on this socket
+        self.guides: Guides | None = None  # the canvas's guide lines, from the messages
 
     def charset(self) -> str | None:
         """Candidates allowed on this socket; None for all 62 classes."""
@@ -80,6 +82,8 @@ class InkConsumer(RealtimeConsumer):
         kind = content.get("type")
         if not isinstance(kind, str) or kind not in self.message_types:
             raise FrameError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
+        if "guides" in content:  # on the first message, or on each (CONTRACTS section 8)
+            self.guides = parse_guides(content["guides"])
         self.last_seq = seq
         self.received_at[seq] = time.monotonic()
         await self.handle(kind, seq, content)
@@ -116,6 +120,8 @@ class InkConsumer(RealtimeConsumer):
             "charset": self.charset(),
             "queued_at": time.time(),
         }
+        if self.guides is not None:
+            kwargs["guides"] = self.guides.as_dict()
         timeout = settings.RECOGNIZER_TIMEOUT_S
         self.timeouts[seq] = asyncio.get_running_loop().call_later(
             timeout, lambda: asyncio.ensure_future(self.recognizer_timed_out(seq))

@@ -12,6 +12,8 @@ from prometheus_client import Counter, Histogram
 from audit.services import audit_record
 from hwr_site.api_errors import DomainError
 from recognition.engine.export import read_model_card
+from recognition.engine.formation import Assessment, assess
+from recognition.engine.guides import Guides, apply_guides, parse_guides
 from recognition.engine.ink import parse_ink
 from recognition.engine.labels import parse_charset
 from recognition.engine.runtime import Recognition
@@ -34,14 +36,47 @@ def _observe(recognition: Recognition, source: str) -> Recognition:
     return recognition
 
 
-def ink_recognize(*, strokes: Any, charset: str | None = None, source: str = "api") -> Recognition:
+def ink_recognize(
+    *,
+    strokes: Any,
+    charset: str | None = None,
+    source: str = "api",
+    guides: Guides | dict[str, Any] | None = None,
+) -> Recognition:
     """Recognise a drawing (CONTRACTS section 1) with the active model.
 
-    Raises the engine's InkError / CharsetError for bad input.
+    With `guides` (CONTRACTS section 8, in the ink's coordinates) case pairs are decided by
+    the drawing's size and position against the lines. Raises the engine's InkError /
+    CharsetError / GuidesError for bad input.
     """
     allowed = parse_charset(charset)
+    lines = parse_guides(guides)
     ink = parse_ink(strokes)
-    return _observe(active_recognizer().recognize(ink, charset=allowed), source)
+    recognition = _observe(active_recognizer().recognize(ink, charset=allowed), source)
+    return apply_guides(recognition, ink, lines, allowed)
+
+
+def ink_assess(
+    *,
+    strokes: Any,
+    target: str,
+    charset: str | None = None,
+    guides: Guides | dict[str, Any] | None = None,
+    source: str = "api",
+) -> Assessment:
+    """Recognise a drawing of `target` and assess it: the formation checks and the score
+    (CONTRACTS section 8). `assessment.recognition` is the answer after the guides, as
+    `ink_recognize` gives it. Raises TargetError (`bad_target`), InkError, CharsetError,
+    GuidesError.
+    """
+    allowed = parse_charset(charset)
+    lines = parse_guides(guides)
+    ink = parse_ink(strokes)
+    recognizer = active_recognizer()
+    plain = _observe(recognizer.recognize(ink, charset=allowed), source)
+    return assess(
+        ink, target, recognizer=recognizer, guides=lines, recognition=plain, charset=allowed
+    )
 
 
 def image_recognize(*, data: bytes, charset: str | None = None) -> Recognition:

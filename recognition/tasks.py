@@ -29,17 +29,21 @@ def recognize_ink(
     strokes: list[Any],
     charset: str | None,
     queued_at: float | None = None,
+    guides: dict[str, float] | None = None,
 ) -> None:
     """Recognise the drawing as it stands after message `seq` and answer the socket.
 
-    `queued_at` (Unix time) makes a prediction nobody waits for any more be skipped.
+    `queued_at` (Unix time) makes a prediction nobody waits for any more be skipped;
+    `guides` (CONTRACTS section 8) decide case pairs.
     """
     with InferenceTask("recognize_ink").run() as measured:
         if queued_at is not None and time.time() - queued_at > LIVE_PREDICTION_EXPIRES_S:
             measured.outcome = "expired"
             return
         try:
-            recognition = services.ink_recognize(strokes=strokes, charset=charset, source="live")
+            recognition = services.ink_recognize(
+                strokes=strokes, charset=charset, source="live", guides=guides
+            )
         except RecognitionError as exc:
             measured.outcome = "error"
             send_to_channel(

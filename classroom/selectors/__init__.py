@@ -14,6 +14,7 @@ from classroom.selectors.attempts import (
     AttemptFilters,
     BadPeriod,
     class_attempts,
+    next_attempt_to_check,
     period_from_query,
     student_attempts,
     student_characters,
@@ -39,6 +40,7 @@ from classroom.selectors.dashboard import (
     class_live_now,
     confusion_attempts,
 )
+from classroom.selectors.needs_help import NeedsHelp, class_needs_help
 from classroom.selectors.practice import practice_charset, practice_next_target, practice_plan
 from classroom.selectors.progress import (
     CharacterProgress,
@@ -48,6 +50,7 @@ from classroom.selectors.progress import (
     StudentProgress,
     class_roster,
     exercise_roster,
+    next_exercise_of,
     progress_for,
     student_exercises,
     student_progress,
@@ -77,6 +80,7 @@ __all__ = [
     "Confusion",
     "ExerciseWithProgress",
     "LiveStudent",
+    "NeedsHelp",
     "Progress",
     "RosterRow",
     "StudentProgress",
@@ -88,11 +92,14 @@ __all__ = [
     "class_attempts",
     "class_dashboard_figures",
     "class_live_now",
+    "class_needs_help",
     "class_roster",
     "classroom_exercises",
     "classroom_students",
     "confusion_attempts",
     "exercise_roster",
+    "next_attempt_to_check",
+    "next_exercise_of",
     "period_from_query",
     "practice_charset",
     "practice_next_target",

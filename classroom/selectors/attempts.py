@@ -182,3 +182,21 @@ def student_characters(*, classroom: Classroom, student: User) -> list[str]:
         .order_by()
     )
     return sorted(targets, key=_character_order)
+
+
+def next_attempt_to_check(*, attempt: Attempt) -> Attempt | None:
+    """The next attempt of the same class a teacher should look at after `attempt`: the
+    newest older one that is checked but not verified and was wrong or failed a formation
+    check (the newest such one when none is older)."""
+    waiting = (
+        Attempt.objects.filter(
+            exercise__classroom_id=attempt.exercise.classroom_id,
+            status=Attempt.Status.RECOGNIZED,
+            verified=False,
+        )
+        .filter(Q(correct=False) | ~Q(failed_checks=""))
+        .exclude(pk=attempt.pk)
+        .only("id", "created_at")
+        .order_by("-created_at", "-id")
+    )
+    return waiting.filter(created_at__lte=attempt.created_at).first() or waiting.first()

@@ -27,6 +27,7 @@ from classroom.selectors.attempts import (
     class_attempts,
 )
 from classroom.selectors.classes import classroom_exercises, classroom_students
+from classroom.selectors.needs_help import NeedsHelp, needs_help_from
 from classroom.selectors.progress import Progress, progress_for
 from classroom.selectors.training import verified_training_count
 
@@ -123,6 +124,7 @@ class ClassDashboard:
     exercises: list[Exercise]
     completion: list[tuple[User, list[CompletionCell]]]
     eligible_for_training: int
+    needs_help: NeedsHelp
 
 
 def _trend(recent: tuple[int, int], previous: tuple[int, int]) -> str:
@@ -181,7 +183,7 @@ def class_dashboard_figures(
     recent = Q(created_at__gte=now - TREND_WINDOW)
     previous = Q(created_at__gte=now - 2 * TREND_WINDOW, created_at__lt=now - TREND_WINDOW)
     groups = (
-        attempts.values("student_id", "target", "predicted_label", "status")
+        attempts.values("student_id", "target", "predicted_label", "status", "failed_checks")
         .annotate(
             n=Count("id"),
             judged=Count("id", filter=_JUDGED),
@@ -203,7 +205,8 @@ def class_dashboard_figures(
     last_active: dict[int, datetime] = {}
     per_pair: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     counts: Counter[tuple[str, str]] = Counter()
-    for g in groups:
+    grouped = list(groups)
+    for g in grouped:
         sid = g["student_id"]
         for key in summed.split():
             per_student[sid][key] += g[key] or 0
@@ -279,6 +282,7 @@ def class_dashboard_figures(
         exercises=exercises,
         completion=completion,
         eligible_for_training=verified_training_count(classroom),
+        needs_help=needs_help_from(grouped, attempts=attempts, students=students),
     )
 
 

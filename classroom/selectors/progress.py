@@ -163,3 +163,11 @@ def student_progress(*, student: User, recent: int = 24) -> StudentProgress:
         correct=sum(c.correct for c in characters),
         recent=list(_light(Attempt.objects.filter(student=student))[:recent]),
     )
+
+
+def next_exercise_of(*, student: User, exercise: Exercise) -> Exercise | None:
+    """The student's next unfinished exercise after `exercise` (soonest due first), for
+    "Keep practising" on a finished one; None when every other one is done."""
+    rows = student_exercises(student=student)
+    others = [r for r in rows if r.exercise.pk != exercise.pk and not r.progress.complete]
+    return others[0].exercise if others else None

@@ -25,7 +25,8 @@ def logged_in_context(browser, client, user, **options):
     """A browser context (Playwright's `options`) holding `user`'s session (logging in by
     form is tested elsewhere)."""
     client.force_login(user)
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, **options)
+    options.setdefault("viewport", {"width": 1024, "height": 768})
+    context = browser.new_context(**options)
     cookie = {
         "name": "sessionid",
         "value": client.cookies["sessionid"].value,
@@ -85,7 +86,8 @@ def test_a_student_draws_a_real_sample_sees_it_recognised_live_and_submits(
         page.click("#btn-submit")
         page.wait_for_selector("#feedback[data-correct=true]", timeout=10_000)
         feedback = page.inner_text("#feedback")
-        assert "Well done" in feedback
+        assert page.get_attribute("#feedback", "data-verdict") == "passed", feedback
+        assert "✓" in feedback and "★" in feedback and "%" not in feedback
         page.screenshot(path=str(screenshot_dir / "practice_feedback.png"), full_page=True)
         wait_until(page, "document.querySelector('#target-char').textContent.trim() === '5'")
     finally:
@@ -256,8 +258,7 @@ def test_undo_clear_keys_candidates_feedback_and_a_dropped_socket(
         assert len(sockets) == 2
         page.keyboard.press("Enter")
         page.wait_for_selector("#feedback[data-correct=true]", timeout=10_000)
-        score = int(page.inner_text("#feedback .feedback__score strong"))
-        saw = page.inner_text("#feedback .feedback__saw .glyph")
+        score = int(page.get_attribute("#feedback", "data-score") or -1)
         page.screenshot(path=str(screenshot_dir / "practice_after_reconnect.png"), full_page=True)
     finally:
         context.close()
@@ -265,7 +266,7 @@ def test_undo_clear_keys_candidates_feedback_and_a_dropped_socket(
     attempt = Attempt.objects.get()
     # The server's drawing after the reconnect is the whole drawing, from the re-send.
     assert len(attempt.ink["strokes"]) == len(sample)
-    assert (attempt.target, attempt.predicted_label, saw) == ("4", "4", "4")
+    assert (attempt.target, attempt.predicted_label) == ("4", "4")
     assert 0 <= score <= 100 and score == attempt.score
 
 

@@ -6,7 +6,12 @@ from django.utils import timezone
 
 from classroom import services
 from classroom.models import JOIN_CODE_ALPHABET, Classroom, Membership, User
-from classroom.tests.factories import ClassroomFactory, StudentFactory
+from classroom.tests.factories import (
+    ClassroomFactory,
+    ExerciseFactory,
+    MembershipFactory,
+    StudentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +92,21 @@ def test_it_renames_a_class(client_as, classroom: Classroom) -> None:
     client_as(classroom.teacher).post(url, {"name": "Class 3C"})
     classroom.refresh_from_db()
     assert classroom.name == "Class 3C"
+
+
+def test_spoken_prompts_are_off_until_the_teacher_turns_them_on(
+    client_as, classroom: Classroom
+) -> None:
+    exercise = ExerciseFactory.create(classroom=classroom)
+    assert not classroom.spoken_prompts
+    url = reverse("class_edit", kwargs={"pk": classroom.pk})
+    client_as(classroom.teacher).post(url, {"name": classroom.name, "spoken_prompts": "on"})
+    classroom.refresh_from_db()
+    assert classroom.spoken_prompts
+    student = StudentFactory.create()
+    MembershipFactory.create(classroom=classroom, student=student)
+    page = client_as(student).get(reverse("practice", args=[exercise.pk]))
+    assert page.context["config"]["speak"] is True
 
 
 def test_it_archives_and_restores_a_class(client_as, classroom: Classroom) -> None:

@@ -185,3 +185,25 @@ def test_students_do_not_see_exercises_of_an_archived_class(student: User, class
     ExerciseFactory.create(classroom=classroom)
     services.class_set_archived(classroom=classroom, archived=True)
     assert selectors.student_exercises(student=student) == []
+
+
+def test_a_preset_fills_in_the_characters_in_teaching_order_and_the_title(
+    client_as, classroom: Classroom
+) -> None:
+    response = _post(client_as, classroom, preset="round", title="", characters="", tries="2")
+    assert response.status_code == 302
+    exercise = Exercise.objects.get(classroom=classroom)
+    assert (exercise.characters, exercise.title, exercise.tries) == ("coadgq", "Round letters", 2)
+
+
+def test_the_presets_come_in_teaching_order_after_the_teachers_own_list(client_as, classroom):
+    page = client_as(classroom.teacher).get(reverse("exercise_create", args=[classroom.pk]))
+    html = page.content.decode()
+    order = [html.index(t) for t in ("My own list", "c o a d g q", "l t i", "top line", "0 to 9")]
+    assert order == sorted(order)
+
+
+def test_without_a_preset_the_characters_are_needed(client_as, classroom: Classroom) -> None:
+    response = _post(client_as, classroom, preset="own", characters="")
+    assert response.status_code == 200
+    assert not Exercise.objects.exists()

@@ -58,6 +58,8 @@ async def test_a_submit_stores_a_recognised_attempt_and_names_the_next_character
     assert result == {**result, "seq": seq, "attempt_id": attempt.pk, "target": "3",
                       "label": "3", "correct": True, "next_target": "8", "done": False}  # fmt: skip
     assert 0 <= result["score"] <= 100 and result["score"] == attempt.score
+    assert [c["name"] for c in result["checks"]][:2] == ["legible", "orientation"]
+    assert result["checks"] == attempt.checks and result["passed"] is True
     assert attempt.status == Attempt.Status.RECOGNIZED
     assert attempt.student_id == student.pk and attempt.exercise_id == exercise.pk
     assert attempt.ink == {"strokes": three}
@@ -65,18 +67,44 @@ async def test_a_submit_stores_a_recognised_attempt_and_names_the_next_character
     assert attempt.recognition_latency_ms is not None and attempt.time_taken_ms is not None
 
 
-async def test_a_wrong_character_is_marked_wrong_and_the_student_moves_on(
+async def test_a_wrong_character_is_tried_again_with_a_demonstration_then_left_for_later(
     client, student, exercise, celery_worker
 ):
-    eight = unipen_test_samples(labels="8", per_label=1)[0]["strokes"]
+    exercise.tries = 2
+    await database_sync_to_async(exercise.save)()
+    eight = unipen_test_samples(labels="8", per_label=2)
     communicator, _ = await open_socket(await login(client, student), path_of(exercise))
-    seq = await draw(communicator, eight)  # the target is "3"
-    await communicator.send_json_to({"type": "submit", "seq": seq})
-    result = await next_of_type(communicator, "result", timeout=10)
+    results, seq = [], 1
+    for sample in eight:  # the target is "3"
+        seq = await draw(communicator, sample["strokes"], first_seq=seq)
+        await communicator.send_json_to({"type": "submit", "seq": seq, "target": "3"})
+        results.append(await next_of_type(communicator, "result", timeout=10))
+        seq += 1
     await communicator.disconnect()
-    assert result["target"] == "3" and result["label"] == "8"
-    assert result["correct"] is False
-    assert result["next_target"] == "8"
+    first, second = results
+    assert first["target"] == "3" and first["label"] == "8" and first["correct"] is False
+    assert first["checks"][0] == {**first["checks"][0], "name": "legible", "ok": False}
+    assert (first["next_target"], first["try_again"], first["passed"]) == ("3", True, False)
+    demo = first["demonstration"]
+    assert demo["strokes"] and all(len(p) == 2 for s in demo["strokes"] for p in s)
+    assert 0 <= demo["stroke"] < len(demo["strokes"])
+    assert (second["next_target"], second["try_again"]) == ("8", False)  # "3" comes back later
+
+
+async def test_a_dot_or_a_scribble_is_refused_and_not_counted(client, student, exercise):
+    communicator, _ = await open_socket(await login(client, student), path_of(exercise))
+    await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[50, 50], [52, 51]]})
+    await communicator.send_json_to({"type": "submit", "seq": 2})
+    dot = await next_of_type(communicator, "error")
+    zigzag = [[10 + 80 * (i % 2), 10 + i * 0.2] for i in range(400)]
+    await communicator.send_json_to({"type": "clear", "seq": 3})
+    await communicator.send_json_to({"type": "stroke", "seq": 4, "points": zigzag})
+    await communicator.send_json_to({"type": "submit", "seq": 5})
+    scribble = await next_of_type(communicator, "error")
+    await communicator.disconnect()
+    assert (dot["code"], dot["seq"]) == ("just_a_dot", 2)
+    assert (scribble["code"], scribble["seq"]) == ("scribble", 5)
+    assert await database_sync_to_async(attempts)() == []
 
 
 async def test_submitting_the_same_drawing_twice_stores_one_attempt(

@@ -80,7 +80,10 @@ def class_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ClassroomForm(request.POST or None, instance=classroom)
     if request.method == "POST" and form.is_valid():
         services.class_rename(classroom=classroom, name=form.cleaned_data["name"])
-        messages.success(request, "Class renamed.")
+        services.class_set_spoken_prompts(
+            classroom=classroom, spoken=form.cleaned_data.get("spoken_prompts", False)
+        )
+        messages.success(request, "Class saved.")
         return redirect(classroom)
     return render(request, "classroom/class_form.html", {"form": form, "classroom": classroom})
 

@@ -90,6 +90,7 @@ def class_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": access.can_manage_classroom(user=user_of(request), classroom=classroom),
             "form": form,
             "dashboard": dashboard,
+            "needs_help": dashboard.needs_help,
             "query": urlencode(base_query),
             "character_grid": charts.character_grid(dashboard.characters),
             "confusion_map": charts.confusion_map(dashboard.confusion, href=cell_href),
@@ -233,6 +234,9 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_teacher_view": access.is_teacher_view(user=user, classroom=classroom),
             "can_judge": can_judge,
             "verdict_form": VerdictForm(initial=initial) if can_judge else None,
+            "next_to_check": selectors.next_attempt_to_check(attempt=attempt)
+            if can_judge
+            else None,
             "replay": {
                 "strokes": (attempt.ink or {}).get("strokes", []),
                 "target": attempt.target,

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from classroom import access, selectors, services
+from classroom.formation import models_to_trace
 from classroom.forms import (
     ExerciseForm,
 )
@@ -115,12 +116,17 @@ def practice(request: HttpRequest, exercise_id: int) -> HttpResponse:
     user = user_of(request)
     exercise = decided(access.exercise_to_practise, request, pk=exercise_id)
     plan = selectors.practice_plan(student=user, exercise=exercise)
-    ws_url = f"/ws/practice/{exercise.pk}/"
+    again = not plan and request.GET.get("again") == "1"  # "Another round"
+    ws_url = f"/ws/practice/{exercise.pk}/" + ("?again=1" if again else "")
     config = {
         "mode": "practice",
         "ws_url": ws_url,
-        "targets": plan or list(exercise.characters),
+        "targets": plan or exercise.targets(seed=user.pk),
         "show_tracing": exercise.show_tracing,
+        "models": models_to_trace(exercise.characters),
+        "speak": exercise.classroom.spoken_prompts,
+        # The exercise card's count: correct writes, each character up to its repetitions.
+        "progress": {"done": exercise.total_writes - len(plan), "total": exercise.total_writes},
     }
     return render(
         request,
@@ -133,5 +139,9 @@ def practice(request: HttpRequest, exercise_id: int) -> HttpResponse:
             "targets": config["targets"],
             "show_tracing": exercise.show_tracing,
             "done": not plan,
+            "again": again,
+            "next_exercise": selectors.next_exercise_of(student=user, exercise=exercise)
+            if not plan
+            else None,
         },
     )

@@ -10,7 +10,7 @@ from django.test import Client
 from PIL import Image, ImageDraw
 from rest_framework.authtoken.models import Token
 
-from recognition.tests.samples import unipen_test_samples
+from recognition.tests.samples import GUIDES, placed, unipen_test_samples
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/recognize"
@@ -180,3 +180,76 @@ def test_bad_images_get_a_clear_400(api, payload, code):
     response = api.post(URL, {"image": upload})
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == code
+
+
+# Guides and targets (CONTRACTS section 8)
+
+
+def small_and_tall_o() -> tuple[list, list]:
+    """One real test-split o, written to the x-height and written to the cap height."""
+    strokes = unipen_test_samples(labels="o", per_label=1)[0]["strokes"]
+    small = placed(strokes, top=GUIDES["x_height"], bottom=GUIDES["baseline"])
+    tall = placed(strokes, top=GUIDES["cap_height"], bottom=GUIDES["baseline"])
+    return small, tall
+
+
+def test_the_guides_decide_the_case_of_an_o(api):
+    small, tall = small_and_tall_o()
+    labels = [
+        post_json(api, {"strokes": ink, "guides": GUIDES, "charset": "oO"}).json()["label"]
+        for ink in (small, tall)
+    ]
+    assert labels == ["o", "O"]
+
+
+@pytest.mark.parametrize(
+    "guides",
+    [
+        {"baseline": 10, "x_height": 50, "cap_height": 90},  # upside down
+        {"baseline": 210, "x_height": 140},
+        {"baseline": "low", "x_height": 140, "cap_height": 66},
+        [210, 140, 66],
+    ],
+)
+def test_bad_guides_get_a_400(api, guides):
+    response = post_json(api, {"strokes": [[[0, 0], [9, 9]]], "guides": guides})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_guides"
+
+
+def test_a_target_adds_the_checks(api):
+    small, _ = small_and_tall_o()
+    body = post_json(api, {"strokes": small, "guides": GUIDES, "target": "o"}).json()
+    assert body["label"] == "o"
+    names = [c["name"] for c in body["checks"]]
+    assert names[0] == "legible" and {"size", "placement", "case"} <= set(names)
+    ok = {c["name"]: c["ok"] for c in body["checks"]}
+    assert ok["legible"] and ok["size"] and ok["placement"] and ok["case"], body["checks"]
+    assert all(set(c) == {"name", "ok", "message"} for c in body["checks"])
+
+
+def test_a_capital_written_for_a_small_letter_fails_case(api):
+    _, tall = small_and_tall_o()
+    body = post_json(api, {"strokes": tall, "guides": GUIDES, "target": "o"}).json()
+    case = next(c for c in body["checks"] if c["name"] == "case")
+    assert not case["ok"] and "small o" in case["message"]
+
+
+def test_without_a_target_there_are_no_checks(api):
+    small, _ = small_and_tall_o()
+    assert "checks" not in post_json(api, {"strokes": small, "guides": GUIDES}).json()
+
+
+@pytest.mark.parametrize("target", ["?", "ab", 7, ""])
+def test_a_bad_target_gets_a_400(api, target):
+    small, _ = small_and_tall_o()
+    response = post_json(api, {"strokes": small, "target": target})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_target"
+
+
+def test_the_schema_documents_guides_target_and_checks(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+    text = schema.content.decode()
+    assert schema.status_code == 200
+    assert all(word in text for word in ("cap_height", "x_height", "checks", "target"))

@@ -11,7 +11,7 @@ import redis
 from asgiref.sync import sync_to_async
 
 from recognition.engine.ink import MAX_STROKES
-from recognition.tests.samples import unipen_test_samples
+from recognition.tests.samples import GUIDES, placed, unipen_test_samples
 from recognition.tests.sockets import ORIGIN, next_of_type, open_socket, receive, session_headers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -248,4 +248,33 @@ async def test_a_flood_of_messages_is_refused_and_the_socket_stays_open(headers,
         codes.append(frame.get("code") or frame["type"])
     assert "rate_limited" in codes
     assert codes.count("prediction") >= 80
+    await communicator.disconnect()
+
+
+async def test_guides_on_the_first_message_decide_the_case_of_an_o(headers, celery_worker):
+    strokes = unipen_test_samples(labels="o", per_label=1)[0]["strokes"]
+    small = placed(strokes, top=GUIDES["x_height"], bottom=GUIDES["baseline"])
+    tall = placed(strokes, top=GUIDES["cap_height"], bottom=GUIDES["baseline"])
+    communicator, _ = await open_socket(headers)
+    seq, read = 0, []
+    for ink in (small, tall):
+        seq += 1
+        await communicator.send_json_to({"type": "clear", "seq": seq, "guides": GUIDES})
+        for stroke in ink:
+            seq += 1
+            await communicator.send_json_to({"type": "stroke", "seq": seq, "points": stroke})
+        while (frame := await next_of_type(communicator, "prediction"))["seq"] != seq:
+            pass
+        top = [c["label"] for c in frame["candidates"] if c["label"] in "oO0"]
+        read.append(top[0])
+    await communicator.disconnect()
+    assert read == ["o", "O"]
+
+
+async def test_bad_guides_get_an_error_frame(headers, celery_worker):
+    communicator, _ = await open_socket(headers)
+    bad = {"baseline": 1, "x_height": 2, "cap_height": 3}
+    await communicator.send_json_to({"type": "stroke", "seq": 1, "points": [[0, 0]], "guides": bad})
+    error = await receive(communicator)
+    assert (error["type"], error["code"], error["seq"]) == ("error", "bad_guides", 1)
     await communicator.disconnect()

@@ -73,6 +73,7 @@ export class InkCanvas extends EventTarget {
   setTarget(target, { showTracing = this.showTracing } = {}) {
     this.target = target || "";
     this.showTracing = showTracing;
+    this.endDemo();
     this.requestRedraw();
   }
 
@@ -142,6 +143,8 @@ export class InkCanvas extends EventTarget {
     ctx.fillStyle = colors.paper;
     ctx.fillRect(0, 0, w, h);
     const guides = this.guides();
+    // Where the lines are, in ink coordinates, for tests and tools that place ink on them.
+    this.canvas.dataset.guides = JSON.stringify(this.inkGuides());
     this._drawGuides(guides, colors);
     if (this.showTracing && this.target) this._drawTracing(guides, colors);
     ctx.strokeStyle = colors.ink;
@@ -151,6 +154,44 @@ export class InkCanvas extends EventTarget {
     ctx.lineJoin = "round";
     for (const s of this.strokes) this._drawStroke(s);
     if (this._current) this._drawStroke(this._current);
+    if (this._demo) this._drawDemo(this._demo, colors);
+  }
+
+  /**
+   * Animates a stroke plan (strokes in the character's box: centred, longer side 1, y
+   * down) over the faded model letter, stroke by stroke in order; `mark` (a stroke index)
+   * gets a start dot and a direction arrow. The canvas shows data-demo="running", then
+   * "done"; the plan stays drawn until the next stroke of ink, clear or target.
+   */
+  demonstrate(plan, { mark = null, stepMs = 700 } = {}) {
+    const strokes = this._fitPlan(plan);
+    if (!strokes.length) return Promise.resolve();
+    cancelAnimationFrame(this._demoRaf);
+    this.canvas.dataset.demo = "running";
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const frame = (now) => {
+        const progress = (now - started) / stepMs; // strokes drawn so far, fractional
+        this._demo = { strokes, progress, mark };
+        this.redraw();
+        if (progress < strokes.length + 0.5) {
+          this._demoRaf = requestAnimationFrame(frame);
+        } else {
+          this.canvas.dataset.demo = "done";
+          resolve();
+        }
+      };
+      this._demoRaf = requestAnimationFrame(frame);
+    });
+  }
+
+  /** Takes the demonstration off the canvas. */
+  endDemo() {
+    cancelAnimationFrame(this._demoRaf);
+    if (!this._demo && !this.canvas.dataset.demo) return;
+    this._demo = null;
+    delete this.canvas.dataset.demo;
+    this.requestRedraw();
   }
 
   /** Y positions (CSS px) of the handwriting guides. */
@@ -165,6 +206,13 @@ export class InkCanvas extends EventTarget {
       baseline,
       descender: h * DESCENDER,
     };
+  }
+
+  /** The guides as CONTRACTS §8 sends them: ink coordinates (CSS px, y down). */
+  inkGuides() {
+    const g = this.guides();
+    if (!(g.cap < g.x && g.x < g.baseline)) return null; // not laid out yet
+    return { baseline: round1(g.baseline), x_height: round1(g.x), cap_height: round1(g.cap) };
   }
 
   destroy() {
@@ -224,6 +272,7 @@ export class InkCanvas extends EventTarget {
     if (this.strokes.length === 0 || this._t0 === null) this._t0 = this._timeOf(e);
     this._current = [];
     this._addPoint(e, true);
+    this.endDemo(); // the child writes over the lines, not over the demonstration
     this._emit("strokestart");
     this.requestRedraw();
   }
@@ -363,6 +412,68 @@ export class InkCanvas extends EventTarget {
     ctx.restore();
   }
 
+  /** The plan fitted into the box of the model letter as the tracing draws it. */
+  _fitPlan(plan) {
+    const pts = (plan || []).flat();
+    if (!pts.length || !this.target) return [];
+    const g = this.guides();
+    const { ctx } = this;
+    ctx.save();
+    ctx.font = `600 ${(g.baseline - g.cap) / this._metrics().capPerEm}px ${ROUNDED_FONT}`;
+    const m = ctx.measureText(this.target);
+    ctx.restore();
+    const cx = this._cssWidth / 2;
+    let top = g.baseline - m.actualBoundingBoxAscent;
+    let bottom = g.baseline + m.actualBoundingBoxDescent;
+    let left = cx - m.actualBoundingBoxLeft;
+    let right = cx + m.actualBoundingBoxRight;
+    if (!(bottom > top && right > left)) [top, bottom, left, right] = [g.cap, g.baseline, cx - 40, cx + 40];
+    const xs = pts.map((p) => p[0]);
+    const ys = pts.map((p) => p[1]);
+    const pw = Math.max(...xs) - Math.min(...xs) || 1e-3;
+    const ph = Math.max(...ys) - Math.min(...ys) || 1e-3;
+    const scale = Math.min((right - left) / pw, (bottom - top) / ph);
+    const ox = (left + right) / 2 - ((Math.max(...xs) + Math.min(...xs)) / 2) * scale;
+    const oy = (top + bottom) / 2 - ((Math.max(...ys) + Math.min(...ys)) / 2) * scale;
+    return plan.map((s) => s.map((p) => [ox + p[0] * scale, oy + p[1] * scale]));
+  }
+
+  _drawDemo({ strokes, progress, mark }, colors) {
+    const { ctx } = this;
+    ctx.save();
+    ctx.strokeStyle = colors.demo;
+    ctx.fillStyle = colors.demo;
+    ctx.lineWidth = Math.max(5, Math.min(12, this._cssWidth / 70));
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    strokes.forEach((s, i) => {
+      const share = Math.max(0, Math.min(1, progress - i));
+      if (share <= 0) return;
+      this._drawStroke(s.slice(0, Math.max(1, Math.ceil(s.length * share))));
+    });
+    if (mark !== null && strokes[mark] && progress >= mark) {
+      const s = strokes[mark];
+      const a = s[0];
+      const b = s[Math.min(3, s.length - 1)]; // the arrow's tip, on the stroke
+      const c = s[Math.min(2, s.length - 1)];
+      ctx.fillStyle = colors.start;
+      ctx.beginPath();
+      ctx.arc(a[0], a[1], ctx.lineWidth * 1.3, 0, Math.PI * 2);
+      ctx.fill();
+      // An arrow head a little way along the stroke, pointing the way the pen goes.
+      const angle = Math.atan2(b[1] - c[1], b[0] - c[0]) || Math.atan2(b[1] - a[1], b[0] - a[0]);
+      const size = ctx.lineWidth * 2.4;
+      const [tx, ty] = b;
+      ctx.beginPath();
+      ctx.moveTo(tx, ty);
+      ctx.lineTo(tx - size * Math.cos(angle - 0.5), ty - size * Math.sin(angle - 0.5));
+      ctx.lineTo(tx - size * Math.cos(angle + 0.5), ty - size * Math.sin(angle + 0.5));
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
+  }
+
   /** Cap height per em and x-height/cap-height of the tracing font, measured once. */
   _metrics() {
     if (this._fontMetrics) return this._fontMetrics;
@@ -391,6 +502,8 @@ export class InkCanvas extends EventTarget {
       guideFaint: v("--ink-guide-faint", "#b9c1d3"),
       trace: v("--ink-trace", "#475569"),
       traceAlpha: Number.parseFloat(v("--ink-trace-alpha", "0.18")) || 0.18,
+      demo: v("--ink-demo", "rgba(234, 88, 12, 0.75)"),
+      start: v("--ink-start", "#15803d"),
     };
   }
 

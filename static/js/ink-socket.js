@@ -20,12 +20,15 @@ export function socketUrl(path, loc = window.location) {
 export class InkSocket extends EventTarget {
   /**
    * @param {string} url absolute ws(s):// URL or a path such as "/ws/recognize/"
-   * @param {{getStrokes: () => Array, minDelay?: number, maxDelay?: number}} options
+   * @param {{getStrokes: () => Array, getGuides?: () => object|null, minDelay?: number,
+   *   maxDelay?: number}} options getGuides: the canvas's guide lines in ink coordinates
+   *   (CONTRACTS §8), sent with every drawing message so they follow a resize
    */
-  constructor(url, { getStrokes, minDelay = 500, maxDelay = 8000 } = {}) {
+  constructor(url, { getStrokes, getGuides, minDelay = 500, maxDelay = 8000 } = {}) {
     super();
     this.url = socketUrl(url);
     this.getStrokes = getStrokes || (() => []);
+    this.getGuides = getGuides || (() => null);
     this.minDelay = minDelay;
     this.maxDelay = maxDelay;
     this.seq = 0;
@@ -119,6 +122,8 @@ export class InkSocket extends EventTarget {
   _send(body) {
     if (!this.isOpen) return null;
     const msg = { type: body.type, seq: ++this.seq, ...body };
+    const guides = this.getGuides();
+    if (guides) msg.guides = guides;
     this._ws.send(JSON.stringify(msg));
     this._sentTypes.set(msg.seq, msg.type);
     if (this._sentTypes.size > 200) this._sentTypes.delete(this._sentTypes.keys().next().value);

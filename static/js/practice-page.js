@@ -5,7 +5,7 @@
 import { InkCanvas } from "./ink-canvas.js";
 import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, InkSocket } from "./ink-socket.js";
 import { bindKeys } from "./practice-keys.js";
-import { FRIENDLY_ERRORS, describeChar, limitMessage, scoreOf } from "./practice-text.js";
+import { FRIENDLY_ERRORS, NOT_A_TRY, describeChar, limitMessage, scoreOf } from "./practice-text.js";
 import { PracticeView } from "./practice-view.js";
 
 const ADVANCE_DELAY_MS = 1800;
@@ -38,18 +38,30 @@ export class PracticePage {
       target: this.target,
       showTracing: config.showTracing,
     });
-    this.socket = new InkSocket(config.wsUrl, { getStrokes: () => this.ink.strokes });
+    this.socket = new InkSocket(config.wsUrl, {
+      getStrokes: () => this.ink.strokes,
+      getGuides: () => this.ink.inkGuides(),
+    });
 
     this._bindCanvas();
     this._bindSocket();
     const actions = { undo: () => this.undo(), clear: () => this.clear(), submit: () => this.submit() };
-    this.view.onButtons(actions);
+    this.view.onButtons({ ...actions, show: () => this.showHow() });
     bindKeys(document, actions);
     this.view.mode(this.mode);
     this._renderTarget();
+    if (config.progress) this.view.progress(config.progress);
     this._renderCandidates([]);
     this._updateButtons();
     this.socket.connect();
+    this._prompt();
+  }
+
+  /** "Show me how": the model of the character drawn stroke by stroke, start dot first. */
+  showHow() {
+    const plan = (this.config.models || {})[this.target];
+    if (!plan || this.done) return;
+    this.ink.demonstrate(plan, { mark: 0, stepMs: 900 });
   }
 
   // ---- actions ---------------------------------------------------------------
@@ -152,14 +164,45 @@ export class PracticePage {
     clearTimeout(this._submitTimer);
     this.socket.submitSettled();
     const { next, done } = this._nextTarget(frame);
+    if (frame.progress) this.view.progress(frame.progress);
+    clearTimeout(this._advanceTimer);
     if (frame.status === "saved" || typeof frame.correct !== "boolean") {
       // Stored, but the recogniser answers later (it was away): say so, move on.
       this.view.saved(next, done);
     } else {
-      this.view.result(frame, next, done);
+      const tryAgain = frame.try_again === true;
+      const { passed, failed } = this.view.result(frame, { next, done, tryAgain });
+      this._speak(passed ? "Well done!" : failed ? failed.message : "Let's try again.");
+      if (tryAgain) {
+        this._tryAgain(frame);
+        return;
+      }
     }
-    clearTimeout(this._advanceTimer);
     this._advanceTimer = setTimeout(() => this._advance(next, done), ADVANCE_DELAY_MS);
+  }
+
+  /** Same character again: the child's drawing goes, the plan is shown, then they write. */
+  _tryAgain(frame) {
+    this.ink.clear();
+    this._renderCandidates([]);
+    this.ink.setLocked(false);
+    this._updateButtons();
+    const demo = frame.demonstration;
+    if (demo && Array.isArray(demo.strokes)) {
+      this.ink.demonstrate(demo.strokes, { mark: Number(demo.stroke) || 0 });
+    }
+  }
+
+  _speak(text) {
+    if (!this.config.speak || !text || !window.speechSynthesis) return;
+    window.speechSynthesis.cancel();
+    window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+  }
+
+  _prompt() {
+    if (this.mode === "practice" && !this.done && this.target) {
+      this._speak(`Write ${describeChar(this.target)}.`);
+    }
   }
 
   /** An earlier drawing, saved while the recogniser was away, has now been checked. */
@@ -193,6 +236,11 @@ export class PracticePage {
     }
     const friendly = FRIENDLY_ERRORS[code] || frame.message || "Something went wrong.";
     if (this.submitting && (sent === "submit" || seq === this.socket.awaitingSubmitSeq)) {
+      if (NOT_A_TRY.has(code)) {
+        this._settleFailedSubmit(friendly); // not counted: nothing was stored
+        this.view.notice(friendly, code);
+        return;
+      }
       this._settleFailedSubmit(`${friendly} Press Submit to try again.`);
     }
     this.view.notice(friendly, code, code === "recognizer_unavailable" ? null : code);
@@ -225,6 +273,7 @@ export class PracticePage {
 
   _advance(next, done) {
     this.index += 1;
+    this.view.clearFeedback(); // the last verdict goes with the character it was about
     if (done) {
       this.done = true;
       this.ink.clear();
@@ -238,6 +287,7 @@ export class PracticePage {
     }
     this._renderTarget();
     this._updateButtons();
+    this._prompt();
   }
 
   _armSubmitTimeout() {
@@ -268,7 +318,7 @@ export class PracticePage {
     this.view.target({
       target: this.target,
       done: this.done,
-      index: this.index,
+      index: this.config.progress ? null : this.index, // the exercise's own count when known
       total: this.targets.length,
     });
   }

@@ -6,7 +6,19 @@ export const FRIENDLY_ERRORS = {
   too_many_points: "That's a lot of ink! Press Clear to start again.",
   empty_ink: "Draw something first.",
   rate_limited: "Slow down a little, then try again.",
+  just_a_dot: "That's just a dot! Write the whole character.",
+  scribble: "That looks like a scribble. Clear it and try again.",
 };
+
+/** Refusals that are not a try: the drawing stays for the child to clear or finish. */
+export const NOT_A_TRY = new Set(["just_a_dot", "scribble", "empty_ink"]);
+
+export const PRAISE = ["Well done!", "Great writing!", "Brilliant!", "You did it!"];
+
+/** Stars for a passed attempt: 3 for a tidy one, fewer when it only just passed. */
+export function starsOf(score) {
+  return score >= 90 ? 3 : score >= 75 ? 2 : 1;
+}
 
 /** What to say when the canvas refuses more ink ("strokes" or "points"). */
 export function limitMessage(reason) {

@@ -1,7 +1,7 @@
 // The practice page's markup (templates/recognition/_canvas.html) brought up to date: target,
 // live candidates, feedback, notices, connection status and buttons. No state of its own.
 
-import { describeChar, scoreOf } from "./practice-text.js";
+import { PRAISE, describeChar, scoreOf, starsOf } from "./practice-text.js";
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -30,6 +30,7 @@ export class PracticeView {
       undo: $("btn-undo"),
       clear: $("btn-clear"),
       submit: $("btn-submit"),
+      show: $("btn-show"),
       candidates: $("candidates"),
       candidatesStatus: $("candidates-status"),
       feedback: $("feedback"),
@@ -65,7 +66,7 @@ export class PracticeView {
     const { target, targetLabel, progress } = this.els;
     if (target) target.textContent = done ? "★" : ch;
     if (targetLabel) targetLabel.textContent = done ? "All done!" : `Write ${describeChar(ch)}`;
-    if (progress && total) {
+    if (progress && total && index !== null) {
       const n = Math.min(index + 1, total);
       progress.textContent = done ? "Finished" : `${n} of ${total}`;
     }
@@ -89,7 +90,6 @@ export class PracticeView {
             { class: "candidate__bar", "aria-hidden": "true" },
             el("span", { class: "candidate__fill", style: `width:${pct}%` }),
           ),
-          el("span", { class: "candidate__pct", text: `${pct}%` }),
           el("span", { class: "visually-hidden", text: ` ${describeChar(c.label)}` }),
         );
       });
@@ -117,51 +117,73 @@ export class PracticeView {
     ]);
   }
 
-  /** The verdict on a submitted drawing: right or not, the score and what was seen. */
-  result(frame, next, done) {
-    const correct = frame.correct;
-    const score = scoreOf(frame);
-    const saw = frame.label ? String(frame.label) : "";
-    const parts = [
-      el(
-        "p",
-        { class: "feedback__verdict" },
-        el("span", { class: "feedback__icon", "aria-hidden": "true", text: correct ? "✓" : "✗" }),
-        el("span", { text: correct ? "Well done!" : "Not quite." }),
-      ),
-      el(
-        "p",
-        { class: "feedback__score" },
-        el("span", { text: "Score " }),
-        el("strong", { text: String(score) }),
-        el("span", { text: " / 100" }),
-        el(
-          "span",
-          {
-            class: "feedback__meter",
-            role: "meter",
-            "aria-label": "Score",
-            "aria-valuemin": "0",
-            "aria-valuemax": "100",
-            "aria-valuenow": String(score),
-          },
-          el("span", { class: "feedback__meter-fill", style: `width:${score}%` }),
-        ),
-      ),
-    ];
-    if (saw) {
+  /**
+   * The verdict on a submitted drawing, in a child's words: praise and stars when it
+   * passed; otherwise what to change (the first failed check) and either "Let's try again"
+   * or "we'll come back to it". No percentages, no talk of the machine.
+   */
+  result(frame, { next, done, tryAgain }) {
+    const passed = frame.passed === true || (frame.passed === undefined && frame.correct);
+    // What to talk about: the most specific failed check ("backwards", "start at the top"),
+    // after "that doesn't look like 5 yet" when it was not readable.
+    const wrong = (Array.isArray(frame.checks) ? frame.checks : []).filter((c) => c && !c.ok);
+    const failed = wrong.find((c) => c.name !== "legible") || wrong[0];
+    const unreadable = wrong.find((c) => c.name === "legible");
+    const verdict = passed ? "passed" : tryAgain ? "try-again" : "later";
+    const parts = [];
+    if (passed) {
+      const stars = starsOf(scoreOf(frame));
       parts.push(
         el(
           "p",
-          { class: "feedback__saw" },
-          el("span", { text: "I saw " }),
-          el("span", { class: "glyph", text: saw }),
-          el("span", { class: "visually-hidden", text: ` (${describeChar(saw)})` }),
+          { class: "feedback__verdict" },
+          el("span", { class: "feedback__icon", "aria-hidden": "true", text: "✓" }),
+          el("span", { text: PRAISE[Number(frame.attempt_id || 0) % PRAISE.length] }),
+        ),
+        el("p", { class: "feedback__stars", role: "img", "aria-label": `${stars} of 3 stars`,
+          text: "★".repeat(stars) + "☆".repeat(3 - stars) }),
+      );
+    } else {
+      parts.push(
+        el(
+          "p",
+          { class: "feedback__verdict" },
+          el("span", { class: "feedback__icon", "aria-hidden": "true", text: "↻" }),
+          el("span", { text: tryAgain ? "Let's try again!" : "Good try! We'll come back to this one." }),
         ),
       );
+      if (unreadable && unreadable !== failed) parts.push(el("p", { text: unreadable.message }));
+      if (failed && failed.message) {
+        parts.push(el("p", { class: "feedback__hint", "data-check": failed.name, text: failed.message }));
+      }
     }
-    parts.push(nextLine(next, done));
-    this._feedback(correct ? "true" : "false", parts);
+    if (!tryAgain) parts.push(nextLine(next, done));
+    this._feedback(frame.correct ? "true" : "false", parts);
+    const fb = this.els.feedback;
+    if (fb) {
+      fb.dataset.verdict = verdict;
+      fb.dataset.score = String(scoreOf(frame)); // for tools and tests; the child sees stars
+      fb.classList.toggle("is-celebrating", passed);
+    }
+    return { passed, failed, verdict };
+  }
+
+  /** Takes the last verdict away (a new character is on the canvas). */
+  clearFeedback() {
+    const fb = this.els.feedback;
+    if (!fb) return;
+    fb.replaceChildren();
+    fb.removeAttribute("data-correct");
+    delete fb.dataset.verdict;
+    delete fb.dataset.score;
+    delete fb.dataset.state;
+    fb.classList.remove("is-celebrating");
+  }
+
+  /** "3 of 10 done": correct writes of the exercise, as its card counts them. */
+  progress({ done, total }) {
+    const box = this.els.progress;
+    if (box && total) box.textContent = `${Math.min(done, total)} of ${total} done`;
   }
 
   notice(text, kind = "info", code = null) {
@@ -213,7 +235,8 @@ export class PracticeView {
     }
   }
 
-  onButtons({ undo, clear, submit }) {
+  onButtons({ undo, clear, submit, show }) {
+    if (show) this.els.show?.addEventListener("click", show);
     this.els.undo?.addEventListener("click", undo);
     this.els.clear?.addEventListener("click", clear);
     this.els.submit?.addEventListener("click", submit);

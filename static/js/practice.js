@@ -5,7 +5,8 @@
 //
 // Config comes from <script type="application/json" id="practice-config">:
 //   {"mode": "practice"|"free", "ws_url": "/ws/practice/12/", "targets": ["a", ...],
-//    "show_tracing": true}
+//    "show_tracing": true, "models": {"a": [[[x, y], ...], ...]}, "speak": false,
+//    "progress": {"done": 3, "total": 10}}
 
 import { PracticePage } from "./practice-page.js";
 
@@ -21,6 +22,9 @@ export function readConfig(doc = document) {
     wsUrl: config.ws_url || "/ws/recognize/",
     targets: (Array.isArray(config.targets) ? config.targets : []).map(String),
     showTracing: mode === "practice" && config.show_tracing === true,
+    models: config.models && typeof config.models === "object" ? config.models : {},
+    speak: config.speak === true,
+    progress: config.progress && Number(config.progress.total) ? config.progress : null,
     loginUrl: LOGIN_URL,
   };
 }
