@@ -333,6 +333,7 @@ class Attempt(models.Model):
         """Recognised as the target with every formation check that applies passed."""
         return bool(self.correct) and all(c.get("ok") for c in self.checks or [])
 
+
 def new_invitation_code() -> str:
     return secrets.token_urlsafe(12)
 

@@ -7,7 +7,6 @@ management commands turn that into their own kind of error.
 
 import hashlib
 import json
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta

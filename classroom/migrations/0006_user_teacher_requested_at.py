@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classroom', '0004_attempt_pending_index'),
+        ('classroom', '0005_formation'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classroom', '0005_user_teacher_requested_at'),
+        ('classroom', '0006_user_teacher_requested_at'),
     ]
 
     operations = [
