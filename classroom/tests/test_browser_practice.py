@@ -12,11 +12,11 @@ from recognition.tests.samples import unipen_test_samples
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.worker]
 
 
-def wait_until(page, expression: str, timeout: float = 10_000) -> None:
+def wait_until(page, expression: str, timeout: float = 10_000, arg=None) -> None:
     """Until the page's `expression` is truthy. Playwright's wait_for_function evaluates its
     string inside the page, which the Content-Security-Policy (no eval) refuses."""
     deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(expression):
+    while not page.evaluate(expression, arg):
         assert time.monotonic() < deadline, f"never true: {expression}"
         time.sleep(0.05)
 
