@@ -55,12 +55,13 @@ demo: migrate
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)/
 
 run: demo
-	@export DEBUG=$${DEBUG:-true}; \
+	@export DEBUG=$${DEBUG:-true} DEV_SERVER=true; \
 	if [ -n "$$REDIS_URL" ]; then \
 	  $(BIN)/celery -A hwr_site worker -B -Q default,inference,training,discord --loglevel=INFO & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	fi; \
 	echo "Inkwell is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"; \
+	if [ "$$DEBUG" = true ]; then echo "DEBUG is on: a development server, never expose it"; fi; \
 	$(BIN)/uvicorn hwr_site.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws-max-size $(WS_MAX_SIZE)
 
 worker: install

@@ -58,6 +58,24 @@ def _fresh_channel_layer() -> Iterator[None]:
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    # Rate-limit counters live in the cache (Redis in the suite, shared by every test): each
+    # test starts with none, as a new client would.
+    if settings.REDIS_URL and _reachable(settings.REDIS_URL, 6379):
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        keys = list(client.scan_iter(match="*rl:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+    else:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     require_service("Redis", settings.REDIS_URL, 6379)

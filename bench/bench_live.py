@@ -295,7 +295,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "DJANGO_SETTINGS_MODULE": "hwr_site.settings", "SECRET_KEY": "bench-only-secret",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "false",
-           "LOG_LEVEL": "WARNING",
+           "LOG_LEVEL": "WARNING", "RATE_LIMITS_ENABLED": "false",  # one token, one address
            "MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "inkwell-bench-media")}  # fmt: skip
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
     import redis

@@ -1,15 +1,47 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from classroom.models import Attempt, Classroom, Exercise, Membership, User
+from classroom import services
+from classroom.models import Attempt, Classroom, Exercise, Membership, TeacherInvitation, User
+
+
+class PendingTeacherFilter(admin.SimpleListFilter):
+    title = "teacher sign-up"
+    parameter_name = "pending_teacher"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Waiting for approval")]
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        if self.value() == "yes":
+            return queryset.filter(teacher_requested_at__isnull=False).exclude(
+                role=User.Role.TEACHER
+            )
+        return queryset
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "first_name", "last_name", "email", "role", "is_staff", "is_active")
-    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    list_display = (
+        "username", "first_name", "last_name", "email", "role", "teacher_requested_at",
+        "is_staff", "is_active",
+    )  # fmt: skip
+    list_filter = (PendingTeacherFilter, "role", "is_staff", "is_superuser", "is_active")
+    actions = ["approve_teachers"]
+
+    @admin.action(description="Approve as teachers")
+    def approve_teachers(self, request: Any, queryset: Any) -> None:
+        waiting = queryset.filter(teacher_requested_at__isnull=False).exclude(
+            role=User.Role.TEACHER
+        )
+        for user in waiting:
+            services.teacher_approve(actor=request.user, user=user)
+        self.message_user(request, f"{len(waiting)} teacher(s) approved.")
+
     search_fields = ("username", "first_name", "last_name", "email")
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
@@ -109,3 +141,19 @@ class AttemptAdmin(admin.ModelAdmin):
     autocomplete_fields = ("student", "exercise")
     readonly_fields = ("created_at", "verified_at")
     exclude = ("image",)  # raw PNG bytes are not editable text
+
+
+@admin.register(TeacherInvitation)
+class TeacherInvitationAdmin(admin.ModelAdmin):
+    """Admins create invitations here (Add: the code and expiry are filled in)."""
+
+    list_display = ("code", "created_by", "expires_at", "used_by", "used_at")
+    readonly_fields = ("code", "created_by", "expires_at", "used_by", "used_at", "created_at")
+    fields = readonly_fields
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            return
+        created = services.teacher_invite(actor=request.user)
+        obj.pk, obj.code, obj.expires_at = created.pk, created.code, created.expires_at
+        obj.created_by, obj.created_at = created.created_by, created.created_at

@@ -4,6 +4,7 @@ class dashboard."""
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 
 from classroom import access, selectors, services
 from classroom.forms import DashboardFilterForm
-from classroom.models import Attempt, User
+from classroom.models import CHARACTER_CLASSES, Attempt, User
 from classroom.serializers import (
     AttemptDetailSerializer,
     AttemptSerializer,
@@ -23,24 +24,44 @@ from classroom.serializers import (
 )
 from hwr_site.api_errors import DomainError
 
+# Ids are PostgreSQL bigints.
+MAX_ID = 2**63 - 1
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _period(name: str, description: str, kind: Any = OpenApiTypes.DATETIME) -> OpenApiParameter:
+    return OpenApiParameter(
+        name, kind, description=f"{description}, 1970 to 9998",
+        pattern=selectors.FILTER_YEAR_PATTERN,
+    )  # fmt: skip
+
+
 ATTEMPT_FILTERS = [
-    OpenApiParameter("exercise", int, description="Only this exercise"),
-    OpenApiParameter("target", str, description="Only this target character"),
+    OpenApiParameter("exercise", ID_SCHEMA, description="Only this exercise"),
+    OpenApiParameter(
+        "target", str, description="Only this target character", pattern="^[0-9A-Za-z]$"
+    ),
     OpenApiParameter("correct", bool, description="true or false"),
     OpenApiParameter("status", str, enum=["recognized", "pending"]),
-    OpenApiParameter("from", str, description="ISO date or date-time (inclusive)"),
-    OpenApiParameter(
-        "to", str, description="ISO date (that day included) or date-time (exclusive)"
-    ),
-    OpenApiParameter("since", str, description="Alias of from"),
-    OpenApiParameter("until", str, description="ISO date or date-time (exclusive)"),
+    _period("from", "ISO date or date-time (inclusive)"),
+    _period("to", "ISO date (that day included) or date-time (exclusive)"),
+    _period("since", "Alias of from"),
+    _period("until", "ISO date or date-time (exclusive)"),
 ]
+
+
+def refuse_blank(params: Any) -> None:
+    """A filter given with no value is a mistake in an API call (pages send blanks)."""
+    blank = sorted(name for name, value in params.items() if value == "")
+    if blank:
+        raise DomainError("bad_filter", f"{blank[0]} has no value.")
 
 
 def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attempt]:
     """Apply the query-string filters of the attempts list; bad values are a 400."""
+    refuse_blank(params)
     exercise = params.get("exercise")
-    if exercise and not str(exercise).isdigit():
+    if exercise and (not str(exercise).isdigit() or not 1 <= int(exercise) <= MAX_ID):
         raise DomainError("bad_filter", "exercise must be an id.")
     try:
         date_from, date_to = selectors.period_from_query(params)
@@ -51,6 +72,8 @@ def filter_attempts(attempts: QuerySet[Attempt], params: Any) -> QuerySet[Attemp
     )
     attempts = filters.apply(attempts)
     if target := params.get("target"):
+        if len(target) != 1 or target not in CHARACTER_CLASSES:
+            raise DomainError("bad_filter", "target must be one of the 62 characters.")
         attempts = attempts.filter(target=target)
     if (correct := params.get("correct")) is not None:
         if correct not in {"true", "false"}:
@@ -92,6 +115,7 @@ class MyExercisesApi(generics.GenericAPIView[Any]):
     serializer_class = ExerciseSerializer
     pagination_class = None
 
+    @extend_schema(responses=ExerciseSerializer(many=True))
     def get(self, request: Request) -> Response:
         user = request.user
         assert isinstance(user, User)
@@ -112,9 +136,9 @@ class ClassDashboardApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("exercise", int, description="Only this exercise"),
-            OpenApiParameter("from", str, description="ISO date (inclusive)"),
-            OpenApiParameter("to", str, description="ISO date (inclusive)"),
+            OpenApiParameter("exercise", ID_SCHEMA, description="Only this exercise"),
+            _period("from", "ISO date (inclusive)", OpenApiTypes.DATE),
+            _period("to", "ISO date (inclusive)", OpenApiTypes.DATE),
         ],
         responses=DashboardSerializer,
     )
@@ -123,6 +147,7 @@ class ClassDashboardApi(APIView):
         assert isinstance(user, User)
         classroom = access.classroom_to_watch(user=user, pk=pk)
         exercises = list(selectors.classroom_exercises(classroom=classroom, include_archived=True))
+        refuse_blank(request.query_params)
         form = DashboardFilterForm(request.query_params or None, exercises=exercises)
         if request.query_params and not form.is_valid():
             first = next(iter(form.errors.items()))

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import math
 import re
 import time
 from typing import Any
@@ -9,11 +10,13 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
 
 from classroom import access, live, selectors, services
 from classroom.formation import not_a_try
 from classroom.models import Attempt, Exercise
 from classroom.results import saved_result
+from hwr_site.ratelimits import window_hit
 from hwr_site.realtime.consumer import CLOSE_NOT_ALLOWED, FrameError, RealtimeConsumer
 from recognition.consumers import InkConsumer
 
@@ -92,30 +95,65 @@ class PracticeConsumer(InkConsumer):
         refused = not_a_try(self.strokes, self.guides)
         if refused is not None:  # not stored, not counted: the drawing stays to clear
             raise FrameError(*refused)
-        # The page may name the character it showed (after a reconnect the server's own
-        # choice can differ) and an id for this drawing (re-sends store one attempt).
+        # The server decides what a drawing is scored against: a page that shows another
+        # character (after a reconnect, or a crafted client) is told which, and stores
+        # nothing. An id for this drawing makes re-sends store one attempt.
         shown = content.get("target")
         if shown is not None:
             if not isinstance(shown, str) or shown not in self.exercise.characters:
                 raise FrameError("bad_target", "target must be one of the exercise's characters")
-            self.target = shown
+            if shown != self.target:
+                await self.send_json(
+                    {
+                        "type": "error",
+                        "seq": seq,
+                        "code": "target_changed",
+                        "message": f"Write {self.target!r} now; nothing was saved.",
+                        "next_target": self.target,
+                    }
+                )
+                return
         submission_id = content.get("submission_id")
         if submission_id is not None and not (
             isinstance(submission_id, str) and SUBMISSION_ID.fullmatch(submission_id)
         ):
             raise FrameError("bad_submission_id", "submission_id must be 8-64 letters, digits, -")
+        # Per student, across all their sockets: more sockets buy no more submits.
+        wait = await sync_to_async(window_hit, thread_sensitive=False)(
+            f"submits:{self.student.pk}", limit=settings.SUBMITS_PER_MINUTE, window_s=60
+        )
+        if wait is not None and settings.RATE_LIMITS_ENABLED:
+            seconds = max(1, math.ceil(wait))
+            await self.send_json(
+                {
+                    "type": "error",
+                    "seq": seq,
+                    "code": "rate_limited",
+                    "message": f"That is a lot of drawings in a minute: wait {seconds} s.",
+                    "retry_after": seconds,
+                }
+            )
+            return
         taken = None
         if self.drawing_started is not None:
             taken = int((time.monotonic() - self.drawing_started) * 1000)
-        attempt, _created = await database_sync_to_async(services.attempt_submit)(
-            student=self.student,
-            exercise=self.exercise,
-            target=self.target,
-            strokes=self.strokes,
-            time_taken_ms=taken,
-            submission_id=submission_id,
-            guides=self.guides,
-        )
+        try:
+            attempt, _created = await database_sync_to_async(services.attempt_submit)(
+                student=self.student,
+                exercise=self.exercise,
+                target=self.target,
+                strokes=self.strokes,
+                time_taken_ms=taken,
+                submission_id=submission_id,
+                guides=self.guides,
+            )
+        except DatabaseError:
+            # The drawing stays on the socket: submitting again (same submission_id) stores
+            # it once when the database is back.
+            logger.warning("could not store an attempt", exc_info=True)
+            raise FrameError(
+                "not_saved", "Your drawing could not be saved just now; submit it again."
+            ) from None
         # Stored: from here on nothing the student drew can be lost.
         self.strokes = []
         self.drawing_started = None
@@ -130,7 +168,12 @@ class PracticeConsumer(InkConsumer):
     async def queue_recognition(self, attempt: Attempt, seq: int) -> None:
         from classroom.tasks import recognize_attempt
 
-        kwargs = {"attempt_id": attempt.pk, "reply_channel": self.channel_name, "seq": seq}
+        kwargs = {
+            "attempt_id": attempt.pk,
+            "reply_channel": self.channel_name,
+            "seq": seq,
+            "queued_at": time.time(),
+        }
         try:
             if settings.CELERY_TASK_ALWAYS_EAGER:
                 ran = await database_sync_to_async(recognize_attempt.apply)(kwargs=kwargs)

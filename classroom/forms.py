@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from classroom import selectors, services
 from classroom.models import (
@@ -15,6 +16,8 @@ from classroom.models import (
     normalize_join_code,
 )
 from classroom.presets import BY_KEY, OWN, preset_choices
+
+FILTER_DATES = selectors.FILTER_DATES
 
 
 class SignUpForm(UserCreationForm):
@@ -30,6 +33,15 @@ class SignUpForm(UserCreationForm):
         max_length=32,
         help_text="Students: the 8-letter code your teacher gave you.",
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+
+    invitation = forms.CharField(
+        label="Teacher invitation (optional)",
+        required=False,
+        max_length=32,
+        help_text="Teachers: with an invitation from an admin or a teacher you can run classes at "
+        "once; without one, an admin checks your account first.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     class Meta:
@@ -57,6 +69,7 @@ class SignUpForm(UserCreationForm):
             email=data.get("email", ""),
             first_name=data.get("first_name", ""),
             join_code=data.get("join_code", ""),
+            invitation=data.get("invitation", "") if data["role"] == User.Role.TEACHER else "",
         )
 
 
@@ -179,7 +192,13 @@ class DashboardFilterForm(forms.Form):
         # "from" is a keyword in Python, not in a query string: short names a teacher can type.
         for name, label in (("from", "From"), ("to", "To")):
             self.fields[name] = forms.DateField(
-                label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=label,
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+                validators=[
+                    MinValueValidator(FILTER_DATES[0]),
+                    MaxValueValidator(FILTER_DATES[1]),
+                ],
             )
 
     def clean(self) -> dict[str, Any]:

@@ -44,6 +44,8 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.STUDENT)
     # Children often have no email address: usernames work alone.
     email = models.EmailField("email address", blank=True)
+    # Teachers are vetted: a teacher's sign-up is a student's account until an admin approves.
+    teacher_requested_at = models.DateTimeField(null=True, blank=True)
 
     # `createsuperuser --noinput` needs only DJANGO_SUPERUSER_USERNAME and _PASSWORD.
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -55,6 +57,10 @@ class User(AbstractUser):
     @property
     def is_student(self) -> bool:
         return self.role == self.Role.STUDENT
+
+    @property
+    def awaits_teacher_approval(self) -> bool:
+        return self.teacher_requested_at is not None and not self.is_teacher
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -326,3 +332,29 @@ class Attempt(models.Model):
     def passed(self) -> bool:
         """Recognised as the target with every formation check that applies passed."""
         return bool(self.correct) and all(c.get("ok") for c in self.checks or [])
+
+
+def new_invitation_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class TeacherInvitation(models.Model):
+    """A single-use, expiring code with which a teacher signs up as a teacher at once."""
+
+    code = models.CharField(max_length=32, unique=True, default=new_invitation_code)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    expires_at = models.DateTimeField()
+    used_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation_used",
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Invitation {self.code[:6]}… by {self.created_by}"

@@ -7,13 +7,16 @@ management commands turn that into their own kind of error.
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
+from audit.services import audit_record
 from classroom.formation import demonstration_of
 from classroom.models import (
     CHARACTER_CLASSES,
@@ -22,6 +25,7 @@ from classroom.models import (
     Classroom,
     Exercise,
     Membership,
+    TeacherInvitation,
     User,
     new_join_code,
     normalize_join_code,
@@ -57,10 +61,13 @@ def user_sign_up(
     email: str = "",
     first_name: str = "",
     join_code: str = "",
+    invitation: str = "",
 ) -> User:
     """Create an account; a student who gives a join code is in that class at once.
 
-    Both happen or neither does: a bad code leaves no account behind.
+    Both happen or neither does: a bad code leaves no account behind. Teachers are vetted:
+    one who signs up gets a student's account that waits for an admin's approval
+    (`teacher_approve`).
     """
     if role not in User.Role.values:
         raise ClassroomError("unknown_role", "Choose student or teacher.")
@@ -68,10 +75,63 @@ def user_sign_up(
         raise ClassroomError("not_a_student", "Only students join classes with a code.")
     with transaction.atomic():
         user = User.objects.create_user(
-            username=username, password=password, email=email, role=role, first_name=first_name
+            username=username,
+            password=password,
+            email=email,
+            role=User.Role.STUDENT,
+            first_name=first_name,
+            teacher_requested_at=timezone.now() if role == User.Role.TEACHER else None,
         )
+        if role == User.Role.TEACHER and invitation:
+            _redeem_invitation(user=user, code=invitation)
+        elif role == User.Role.TEACHER:
+            audit_record(actor=user, action="teacher.request", target=user)
         if join_code:
             class_join(student=user, code=join_code)
+    return user
+
+
+INVITATION_DAYS = 14
+
+
+def teacher_invite(*, actor: User) -> TeacherInvitation:
+    """A single-use invitation to sign up as a teacher, valid INVITATION_DAYS days, from an
+    admin or a teacher; audited."""
+    if not (actor.is_staff or actor.is_teacher):
+        raise ClassroomError("not_allowed", "Only admins and teachers invite teachers.")
+    with transaction.atomic():
+        invitation = TeacherInvitation.objects.create(
+            created_by=actor, expires_at=timezone.now() + timedelta(days=INVITATION_DAYS)
+        )
+        audit_record(actor=actor, action="teacher.invite", target=invitation)
+    return invitation
+
+
+def _redeem_invitation(*, user: User, code: str) -> None:
+    invitation = (
+        TeacherInvitation.objects.select_for_update()
+        .filter(code=code.strip(), used_by__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if invitation is None:
+        raise ClassroomError("bad_invitation", "This invitation is unknown, used or expired.")
+    invitation.used_by, invitation.used_at = user, timezone.now()
+    invitation.save(update_fields=["used_by", "used_at"])
+    user.role, user.teacher_requested_at = User.Role.TEACHER, None
+    user.save(update_fields=["role", "teacher_requested_at"])
+    audit_record(actor=user, action="teacher.invited_sign_up", target=user,
+                 invited_by=invitation.created_by_id)  # fmt: skip
+
+
+def teacher_approve(*, actor: User, user: User) -> User:
+    """An admin makes a waiting sign-up a teacher; audited."""
+    if not actor.is_staff:
+        raise ClassroomError("not_an_admin", "Only an admin approves teachers.")
+    with transaction.atomic():
+        user.role = User.Role.TEACHER
+        user.teacher_requested_at = None
+        user.save(update_fields=["role", "teacher_requested_at"])
+        audit_record(actor=actor, action="teacher.approve", target=user)
     return user
 
 
@@ -157,9 +217,12 @@ def class_leave(*, student: User, classroom: Classroom) -> None:
 
 
 def class_remove_student(*, classroom: Classroom, student: User) -> None:
-    """The teacher takes a student off the roster."""
+    """The teacher takes a student off the roster (audited)."""
     with transaction.atomic():
         deleted, _ = Membership.objects.filter(classroom=classroom, student=student).delete()
+        if deleted:
+            audit_record(actor=classroom.teacher, action="roster.remove", target=student,
+                         classroom=classroom.pk)  # fmt: skip
     if not deleted:
         raise ClassroomError("not_a_member", f"{student} is not in this class.")
 
@@ -218,6 +281,8 @@ def class_set_training_use(*, classroom: Classroom, allowed: bool) -> Classroom:
     with transaction.atomic():
         classroom.allow_training_use = allowed
         classroom.save(update_fields=["allow_training_use"])
+        audit_record(actor=classroom.teacher, action="class.training_use", target=classroom,
+                     allowed=allowed)  # fmt: skip
     return classroom
 
 
@@ -263,6 +328,9 @@ def attempt_set_verdict(
         attempt.save(
             update_fields=["correct", "verified", "verified_label", "verified_by", "verified_at"]
         )
+        action = "verdict.set" if correct is not None else "verdict.withdraw"
+        audit_record(actor=teacher, action=action, target=attempt, correct=correct,
+                     label=attempt.verified_label)  # fmt: skip
     return attempt
 
 
@@ -349,3 +417,112 @@ def attempt_recognize(*, attempt_id: int) -> Attempt:
         attempt.status = Attempt.Status.RECOGNIZED
         attempt.save()
     return attempt
+
+
+def student_lockout_clear(*, actor: User, classroom: Classroom, student: User) -> None:
+    """Let a student of `classroom` sign in again at once: forget the wrong passwords that
+    locked their account (django-axes); audited. The caller has checked that `actor` manages
+    the class; the student must be one of its members."""
+    from axes.utils import reset
+
+    if not classroom.memberships.filter(student=student).exists():
+        raise ClassroomError("not_a_member", "That student is not in this class.")
+    with transaction.atomic():
+        reset(username=student.username)
+        audit_record(actor=actor, action="lockout.clear", target=student, classroom=classroom.pk)
+
+
+def attempts_purge(*, older_than_days: int) -> int:
+    """Delete every attempt (ink, image, verdict) stored more than `older_than_days` days
+    ago, for the retention setting; audited. Returns how many were deleted."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    with transaction.atomic():
+        _, by_model = Attempt.objects.filter(created_at__lt=cutoff).delete()
+        attempts = by_model.get(Attempt._meta.label, 0)
+        if attempts:
+            audit_record(actor=None, action="attempts.purge", older_than_days=older_than_days,
+                         deleted=attempts)  # fmt: skip
+    return attempts
+
+
+def student_export_record(*, actor: User, student: User) -> None:
+    """Note in the audit trail that `actor` exported the student's data."""
+    audit_record(actor=actor, action="student.export", target=student)
+
+
+def student_delete(*, actor: User, student: User) -> None:
+    """Delete a student's account and everything stored about them (their attempts, so
+    future training sets lose them too); audited. A teacher may delete only a student who is
+    in none of another teacher's classes (the caller has checked the class)."""
+    if not student.is_student:
+        raise ClassroomError("not_a_student", "Only students' accounts are deleted here.")
+    if not actor.is_staff and student.memberships.exclude(classroom__teacher=actor).exists():
+        raise ClassroomError(
+            "other_teachers", "This student is in another teacher's class too: ask an admin."
+        )
+    with transaction.atomic():
+        audit_record(actor=actor, action="student.delete", target=student,
+                     attempts=student.attempts.count())  # fmt: skip
+        student.delete()
+
+
+# Class-managed accounts: children need no email and no password rules of their own.
+
+WORDS = (
+    "apple", "berry", "cloud", "daisy", "eagle", "frog", "grape", "honey", "igloo", "jelly",
+    "kite", "lemon", "mango", "nest", "otter", "panda", "queen", "robin", "sun", "tiger",
+    "umbrella", "violet", "whale", "yak", "zebra", "acorn", "bubble", "comet", "dragon", "fern",
+)  # fmt: skip
+MAX_NEW_STUDENTS = 60
+
+
+def word_pair_password() -> str:
+    """A password a child can read and type: two words and two digits (apple-tiger-42)."""
+    rng = secrets.SystemRandom()
+    return f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{rng.randrange(10, 100)}"
+
+
+def _readable_username(name: str) -> str:
+    base = slugify(name).replace("-", ".")[:20] or "student"
+    for _ in range(50):
+        candidate = f"{base}.{secrets.randbelow(90) + 10}"
+        if not User.objects.filter(username=candidate).exists():
+            return candidate
+    raise ClassroomError("no_username", "Could not find a free username; try again.")
+
+
+def class_add_students(*, classroom: Classroom, names: list[str]) -> list[tuple[User, str]]:
+    """The teacher adds students by name: each gets a readable unique username and a
+    word-pair password, returned once (for the login cards) and stored only hashed; audited."""
+    names = [n.strip()[:150] for n in names if n.strip()]
+    if not names:
+        raise ClassroomError("no_names", "Type at least one name.")
+    if len(names) > MAX_NEW_STUDENTS:
+        raise ClassroomError("too_many", f"At most {MAX_NEW_STUDENTS} students at a time.")
+    created = []
+    with transaction.atomic():
+        for name in names:
+            password = word_pair_password()
+            user = User.objects.create_user(
+                username=_readable_username(name), password=password, first_name=name
+            )
+            Membership.objects.create(classroom=classroom, student=user)
+            created.append((user, password))
+        audit_record(actor=classroom.teacher, action="roster.add", target=classroom,
+                     students=[u.pk for u, _ in created])  # fmt: skip
+    return created
+
+
+def student_password_reset(*, actor: User, classroom: Classroom, student: User) -> str:
+    """A new word-pair password for a student of the class, returned once; audited. The
+    caller has checked that `actor` manages the class."""
+    if not classroom.memberships.filter(student=student).exists():
+        raise ClassroomError("not_a_member", "That student is not in this class.")
+    if not student.is_student:
+        raise ClassroomError("not_a_student", "Only students' passwords are reset here.")
+    password = word_pair_password()
+    with transaction.atomic():
+        student.set_password(password)
+        student.save(update_fields=["password"])
+        audit_record(actor=actor, action="password.reset", target=student, classroom=classroom.pk)
+    return password

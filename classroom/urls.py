@@ -23,6 +23,27 @@ urlpatterns = [
     path("classes/<int:pk>/attempts.csv", views.class_attempts_csv, name="class_attempts_csv"),
     path("classes/<int:pk>/training-use/", views.class_training_use, name="class_training_use"),
     path("classes/<int:pk>/students/<int:student_id>/", views.class_student, name="class_student"),
+    path("classes/<int:pk>/students/add/", views.class_students_add, name="class_students_add"),
+    path(
+        "classes/<int:pk>/students/<int:student_id>/password/",
+        views.class_student_password,
+        name="class_student_password",
+    ),
+    path(
+        "classes/<int:pk>/students/<int:student_id>/export.json",
+        views.class_student_export,
+        name="class_student_export",
+    ),
+    path(
+        "classes/<int:pk>/students/<int:student_id>/delete/",
+        views.class_student_delete,
+        name="class_student_delete",
+    ),
+    path(
+        "classes/<int:pk>/students/<int:student_id>/unlock/",
+        views.class_student_unlock,
+        name="class_student_unlock",
+    ),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt_detail"),
     path("attempts/<int:pk>/verdict/", views.attempt_verdict, name="attempt_verdict"),
     path("progress/", views.my_progress, name="my_progress"),

@@ -1,11 +1,16 @@
 """ASGI entry point: HTTP and websockets from one server process."""
 
 import os
+from typing import Any
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hwr_site.settings")
 django.setup(set_prefix=False)
+
+from hwr_site.startup import check_debug  # noqa: E402
+
+check_debug()
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
@@ -23,12 +28,23 @@ django_http_app = with_static_files(
     WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)  # type: ignore[arg-type]
 )
 
+from hwr_site.bulkhead import PasswordBulkhead  # noqa: E402
 from hwr_site.limits import RequestSizeLimit  # noqa: E402
+from hwr_site.probes import HealthzOnLoop  # noqa: E402
 from hwr_site.routing import websocket_urlpatterns  # noqa: E402
+
+http_app: Any = PasswordBulkhead(
+    RequestSizeLimit(django_http_app, settings.MAX_REQUEST_BYTES),
+    paths=settings.PASSWORD_PATHS,
+    slots=settings.PASSWORD_SLOTS,
+    wait_s=settings.PASSWORD_WAIT_S,
+)
+if settings.HEALTHZ_ON_LOOP:
+    http_app = HealthzOnLoop(http_app)
 
 application = ProtocolTypeRouter(
     {
-        "http": RequestSizeLimit(django_http_app, settings.MAX_REQUEST_BYTES),
+        "http": http_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

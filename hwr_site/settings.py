@@ -7,6 +7,7 @@ a message naming the variable.
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,8 @@ def env_path(name: str, default: Path) -> Path:
 
 
 DEBUG = env_bool("DEBUG", False)
+# `make run` sets DEV_SERVER: the only server start that accepts DEBUG (hwr_site/asgi.py).
+DEV_SERVER = env_bool("DEV_SERVER", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -91,6 +94,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
+    "audit",
     "classroom",
     "recognition",
     "chat",
@@ -101,12 +106,15 @@ MIDDLEWARE = [
     # Probes and scrapers reach /healthz, /readyz and /metrics by pod address (hwr_site/ops.py).
     "hwr_site.ops.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hwr_site.ratelimits.FormRateLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -154,6 +162,11 @@ DATABASES: dict[str, Any] = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "classroom.User"
+# django-axes checks a login's account and address for a lockout before any password hashing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -214,6 +227,12 @@ FASTPATH_DISPATCH = env_bool("FASTPATH_DISPATCH", FASTPATH)
 # Threads an ASGI server process runs requests (Django's synchronous part) on, through
 # a2wsgi (hwr_site/asgi.py); further requests wait for a free one.
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
+# Health checks never wait for those threads (hwr_site/probes.py), and requests that hash a
+# password get at most PASSWORD_SLOTS of them at a time (hwr_site/bulkhead.py).
+HEALTHZ_ON_LOOP = env_bool("HEALTHZ_ON_LOOP", True)
+PASSWORD_SLOTS = env_int("PASSWORD_SLOTS", 1)
+PASSWORD_WAIT_S = env_float("PASSWORD_WAIT_S", 10.0)
+PASSWORD_PATHS = ["/accounts/", "/admin/login/", "/admin/password_change/"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 
@@ -263,12 +282,17 @@ CELERY_TASK_ROUTES = {
 }
 # `celery -A hwr_site beat` (or a worker started with -B) runs these.
 CELERY_BEAT_SCHEDULE = {
+    # As often as its age limit: a lost submit is queued again within a minute.
     "queue-pending-attempts": {
         "task": "classroom.queue_pending_attempts",
-        "schedule": 300.0,
+        "schedule": 30.0,
     },
     "sweep-discord-deliveries": {"task": "chat.sweep_deliveries", "schedule": 60.0},
+    "purge-old-attempts": {"task": "classroom.purge_old_attempts", "schedule": 24 * 3600.0},
 }
+# Privacy: attempts (a child's handwriting) older than this many days are deleted, daily
+# (0: kept until a teacher or an admin deletes them).
+ATTEMPT_RETENTION_DAYS = env_int("ATTEMPT_RETENTION_DAYS", 0)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -276,7 +300,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # No ack emulation: kombu's Redis bookkeeping of unacknowledged messages cost a third of the
 # inference worker's CPU. A clean shutdown still requeues what a worker holds; what a killed
-# worker held is recovered from the database (docs/decisions/008-lean-live-path.md).
+# worker or a restarted broker lost is recovered from the database by the 30 s sweep above
+# (docs/decisions/008-lean-live-path.md, 012-safety-under-faults-and-floods.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"ack_emulation": False} if REDIS_BROKER else {}
 # RabbitMQ: durable classic queues (Celery's default) with late acks and a prefetch of 1 (above):
 # what a worker held when it died goes back to the queue as its connection drops.
@@ -287,6 +312,11 @@ REST_FRAMEWORK = {
         "hwr_site.authentication.CachedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "hwr_site.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -302,6 +332,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hwr_site.openapi.add_error_responses",
+    ],
 }
 
 # Recognition: the model shipped in the repository unless the registry names another.
@@ -357,13 +391,82 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Probes and the scraper reach the process directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+# Preloading HSTS is the domain owner's commitment (HSTS_PRELOAD), not a default.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# No inline script anywhere: pages load their JavaScript from files, and data they need
+# rides in `json_script` blocks. Style attributes stay allowed (progress bars' widths).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],  # websockets to the same host included (CSP level 3)
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sessions of students end with the browser, and at the latest after a school day
+# (classroom.sessions): classroom tablets are shared. Everyone else keeps Django's 2 weeks.
+SESSION_ENGINE = "hwr_site.sessions"
+SCHOOL_DAY_SECONDS = env_int("STUDENT_SESSION_SECONDS", 8 * 3600)
+
+# Rate limits and lockout (hwr_site/ratelimits.py). RATE_LIMITS_ENABLED=false turns off
+# all but the login lockout (AXES_ENABLED), e.g. for a load test from one address.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+AXES_ENABLED = env_bool("LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# Each on its own: an account under attack from many addresses, an address trying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hwr_site.ratelimits.lockout_response"
+AXES_VERBOSE = False
+# The client's address: the socket's, unless a trusted proxy in front sets X-Forwarded-For
+# (a client could otherwise dodge the per-address lockout by sending any).
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_TLS_PROXY else ["REMOTE_ADDR"]
+)
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_TLS_PROXY else None
+RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR" if BEHIND_TLS_PROXY else "REMOTE_ADDR"
+RATELIMIT_VIEW = "hwr_site.ratelimits.too_many"
+# (name, path prefix, rate, key): POSTs counted per client address or per user.
+FORM_RATE_LIMITS = [
+    ("signup", "/accounts/signup/", env_str("SIGNUP_RATE", "10/h"), "ip"),
+    ("password-reset", "/accounts/password_reset/", env_str("PASSWORD_RESET_RATE", "5/h"), "ip"),
+    ("join", "/classes/join/", env_str("JOIN_RATE", "20/h"), "user_or_ip"),
+]
+RECOGNIZE_PER_MINUTE = env_int("RECOGNIZE_PER_MINUTE", 6000)
+SUBMITS_PER_MINUTE = env_int("SUBMITS_PER_MINUTE", 40)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # An expected 403 or 404 is one line; only a server error keeps its traceback.
+    "filters": {"client_errors_short": {"()": "hwr_site.log_filters.ClientErrorsShort"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_short"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # A line per login otherwise; lockouts are still logged (WARNING).
+    "loggers": {"axes": {"level": "WARNING"}},
 }

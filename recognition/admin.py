@@ -41,6 +41,13 @@ class TrainForm(forms.Form):
         required=False,
         help_text="Only from classes whose teacher allows it.",
     )
+    exclude_verifiers = forms.MultipleChoiceField(
+        label="Leave out the verdicts of",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Teachers whose verdicts (and relabels) the classroom attempts would bring "
+        "in; tick one to train without them.",
+    )
     epochs = forms.IntegerField(min_value=1, max_value=60, initial=12)
     max_samples = forms.IntegerField(
         min_value=100, required=False, help_text="Cap on training samples, for a quick run."
@@ -56,6 +63,13 @@ class TrainForm(forms.Form):
         assert isinstance(sources, forms.MultipleChoiceField)
         sources.choices = choices
         sources.initial = [c[0] for c in choices]
+        verifiers = self.fields["exclude_verifiers"]
+        assert isinstance(verifiers, forms.MultipleChoiceField)
+        verifiers.choices = [
+            (str(user_id), f"{name}: {verdicts} verdicts, {relabels} relabels")
+            for user_id, name, verdicts, relabels in training.training_verifiers()
+            if user_id is not None
+        ]
 
 
 @admin.register(ModelVersion)
@@ -194,6 +208,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 user=request.user,
                 data=form.cleaned_data["sources"],
                 include_classroom=form.cleaned_data["include_classroom"],
+                exclude_verifiers=[int(pk) for pk in form.cleaned_data["exclude_verifiers"]],
                 epochs=form.cleaned_data["epochs"],
                 max_samples=form.cleaned_data["max_samples"],
                 base_version=form.cleaned_data["base_version"],
@@ -215,7 +230,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if request.method != "POST" or not self.has_change_permission(request):
             return HttpResponse(status=405 if request.method != "POST" else 403)
         try:
-            version = services.model_rollback()
+            version = services.model_rollback(user=request.user)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
@@ -245,7 +260,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         version = queryset.get()
         try:
-            services.model_activate(version=version, confirm_worse=confirm)
+            services.model_activate(version=version, confirm_worse=confirm, user=request.user)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return

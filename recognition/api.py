@@ -4,22 +4,35 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hwr_site.api_errors import DomainError
+from hwr_site.parsers import JSONBodyParser
+from hwr_site.ratelimits import RecognizeThrottle
 from recognition import services
-from recognition.serializers import RecognitionSerializer, RecognizeInputSerializer
+from recognition.serializers import (
+    RecognitionSerializer,
+    RecognizeImageSerializer,
+    RecognizeInkSerializer,
+)
 
 
 class RecognizeApi(APIView):
     """Recognise one character from ink (JSON) or from an uploaded image (multipart)."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONBodyParser, MultiPartParser, FormParser]
+    throttle_classes = [RecognizeThrottle]
 
-    @extend_schema(request=RecognizeInputSerializer, responses=RecognitionSerializer)
+    @extend_schema(
+        request={
+            "application/json": RecognizeInkSerializer,
+            "multipart/form-data": RecognizeImageSerializer,
+        },
+        responses=RecognitionSerializer,
+    )
     def post(self, request: Request) -> Response:
         # Refuse an oversized body before it is read or spooled to disk.
         length = request.META.get("CONTENT_LENGTH") or "0"

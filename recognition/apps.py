@@ -26,9 +26,10 @@ class RecognitionConfig(AppConfig):
         # The engine is a plain library: its errors become domain errors here, so that every
         # entry point (API, sockets) answers them in its own form.
         from hwr_site import errors, ops
-        from recognition.engine.errors import ModelError, RecognitionError
+        from recognition.engine.errors import ImageBusyError, ModelError, RecognitionError
 
         errors.register(RecognitionError, status=400)
+        errors.register(ImageBusyError, status=503)  # the server's load, not the input
         # The server's model, not the caller's input.
         errors.register(
             ModelError, status=503, message="The recogniser is not available right now."

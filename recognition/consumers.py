@@ -81,7 +81,7 @@ class InkConsumer(RealtimeConsumer):
             raise FrameError("bad_seq", f"seq must increase: {seq} after {self.last_seq}")
         kind = content.get("type")
         if not isinstance(kind, str) or kind not in self.message_types:
-            raise FrameError("unknown_type", f"unknown message type {kind!r}")
+            raise FrameError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
         if "guides" in content:  # on the first message, or on each (CONTRACTS section 8)
             self.guides = parse_guides(content["guides"])
         self.last_seq = seq

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from prometheus_client import Counter, Histogram
 
+from audit.services import audit_record
 from hwr_site.api_errors import DomainError
 from recognition.engine.export import read_model_card
 from recognition.engine.formation import Assessment, assess
@@ -124,14 +125,19 @@ def _publish_active(version: ModelVersion) -> None:
     cache.set(ACTIVE_CACHE_KEY, str(version_dir(version)), ACTIVE_CACHE_TTL_S)
 
 
-def model_activate(*, version: ModelVersion, confirm_worse: bool = False) -> ModelVersion:
+def model_activate(
+    *, version: ModelVersion, confirm_worse: bool = False, user: Any = None
+) -> ModelVersion:
     """Make `version` the one every process serves (within about a second, no restart).
 
     A version that scores worse than the active one on the holdout needs `confirm_worse`.
     """
     try:
         with transaction.atomic():
-            return _activate_locked(version=version, confirm_worse=confirm_worse)
+            active = _activate_locked(version=version, confirm_worse=confirm_worse)
+            audit_record(actor=user, action="model.activate", target=active,
+                         confirm_worse=confirm_worse)  # fmt: skip
+            return active
     except IntegrityError:  # another activation committed first
         raise RegistryError(
             "busy",
@@ -171,7 +177,7 @@ def _activate_locked(*, version: ModelVersion, confirm_worse: bool) -> ModelVers
     return version
 
 
-def model_rollback() -> ModelVersion:
+def model_rollback(*, user: Any = None) -> ModelVersion:
     """Re-activate the version that was active before the current one."""
     previous = (
         ModelVersion.objects.filter(status=ModelVersion.Status.RETIRED, activated_at__isnull=False)
@@ -183,4 +189,5 @@ def model_rollback() -> ModelVersion:
             "nothing_to_roll_back",
             "There is no earlier version to roll back to.",
         )
-    return model_activate(version=previous, confirm_worse=True)
+    audit_record(actor=user, action="model.rollback", target=previous)
+    return model_activate(version=previous, confirm_worse=True, user=user)

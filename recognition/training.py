@@ -11,7 +11,7 @@ import shutil
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.services import audit_record
 from recognition.metrics import TRAINING_RUNS
 from recognition.models import ModelVersion
 from recognition.services import RegistryError
@@ -28,14 +29,30 @@ from recognition.services import RegistryError
 # module, not the other way round.
 TRAIN_TASK = "recognition.train_model_version"
 
-# (true label, strokes, writer id) of extra training samples.
-TrainingSample = tuple[str, list[Any], str]
-_sources: dict[str, Callable[[], Iterable[TrainingSample]]] = {}
+# (true label, strokes, writer id, id of the teacher whose verdict gave the label) of extra
+# training samples; a source is called with the teachers an admin left out.
+TrainingSample = tuple[str, list[Any], str, int | None]
+_sources: dict[str, Callable[..., Iterable[TrainingSample]]] = {}
+# (teacher id, name, verdicts, relabels) the sources would bring in, for the admin's choice.
+TrainingVerifierRow = tuple[int | None, str, int, int]
+_verifiers: dict[str, Callable[[], Iterable[TrainingVerifierRow]]] = {}
 
 
-def register_training_source(name: str, samples: Callable[[], Iterable[TrainingSample]]) -> None:
-    """Offer `samples` (called when a training that includes them starts) under `name`."""
+def register_training_source(
+    name: str,
+    samples: Callable[..., Iterable[TrainingSample]],
+    verifiers: Callable[[], Iterable[TrainingVerifierRow]] | None = None,
+) -> None:
+    """Offer `samples` (called with `exclude_verifiers=` when a training that includes them
+    starts) under `name`, and who gave their labels (`verifiers`)."""
     _sources[name] = samples
+    if verifiers is not None:
+        _verifiers[name] = verifiers
+
+
+def training_verifiers() -> list[TrainingVerifierRow]:
+    """Every teacher whose verdicts the registered sources would bring into a training."""
+    return [row for verifiers in _verifiers.values() for row in verifiers()]
 
 
 def _queue_training(version_id: int) -> None:
@@ -69,11 +86,17 @@ def model_training_start(
     max_samples: int | None,
     base_version: ModelVersion | None,
     seed: int = 0,
+    exclude_verifiers: Collection[int] = (),
 ) -> ModelVersion:
-    """Register a new version and queue its training on the `training` queue."""
+    """Register a new version and queue its training on the `training` queue (audited);
+    classroom attempts verified by a teacher in `exclude_verifiers` stay out of it."""
     fields = {
         "status": ModelVersion.Status.QUEUED,
-        "data_sources": {"files": list(data), "include_classroom": include_classroom},
+        "data_sources": {
+            "files": list(data),
+            "include_classroom": include_classroom,
+            "exclude_verifiers": sorted(exclude_verifiers),
+        },
         "params": {"epochs": epochs, "max_samples": max_samples, "seed": seed},
         "base_version": base_version,
         "created_by": user if getattr(user, "pk", None) else None,
@@ -92,6 +115,9 @@ def model_training_start(
             continue
     if version is None:
         raise RegistryError("busy", "Could not name the new version; try again.")
+    audit_record(actor=user, action="model.train", target=version,
+                 include_classroom=include_classroom,
+                 exclude_verifiers=sorted(exclude_verifiers))  # fmt: skip
     version_id = version.pk
     transaction.on_commit(lambda: _queue_training(version_id))
     return version
@@ -191,22 +217,26 @@ class TrainingCancelled(Exception):
     """Raised inside a training run when an admin cancelled it."""
 
 
-def _classroom_training_file(folder: Path) -> Path | None:
+def _classroom_training_file(
+    folder: Path, *, exclude_verifiers: Collection[int]
+) -> tuple[Path | None, dict[str, int]]:
     """The registered sources' samples (the classroom's verified attempts), as one ink JSONL
-    train split; None when there are none."""
+    train split, without the verdicts of the teachers the admin left out; and how many
+    verdicts of each teacher (by id) went in. Each sample names its verifier."""
     path = folder / "classroom-verified.jsonl"
-    written = 0
+    counts: dict[str, int] = {}
     with path.open("w") as out:
         for source in _sources.values():
-            for label, strokes, writer in source():
+            for label, strokes, writer, verifier in source(exclude_verifiers=exclude_verifiers):
                 sample = {"label": label, "strokes": strokes, "split": "train",
-                          "writer": writer, "source": "classroom"}  # fmt: skip
+                          "writer": writer, "source": "classroom",
+                          "verified_by": verifier}  # fmt: skip
                 out.write(json.dumps(sample) + "\n")
-                written += 1
-    if not written:
+                counts[str(verifier)] = counts.get(str(verifier), 0) + 1
+    if not counts:
         path.unlink()
-        return None
-    return path
+        return None, {}
+    return path, counts
 
 
 def model_train(*, version_id: int) -> ModelVersion:
@@ -262,7 +292,12 @@ def model_train(*, version_id: int) -> ModelVersion:
         if missing:
             raise FileNotFoundError(f"training data not found: {', '.join(missing)}")
         if version.data_sources.get("include_classroom"):
-            extra = _classroom_training_file(work_dir)
+            extra, verdicts = _classroom_training_file(
+                work_dir, exclude_verifiers=version.data_sources.get("exclude_verifiers", [])
+            )
+            # Who gave the verdicts this version learnt from (teacher id: verdicts).
+            version.data_sources = {**version.data_sources, "classroom_verdicts_by": verdicts}
+            version.save(update_fields=["data_sources"])
             if extra is not None:
                 files.append(str(extra))
         if not files:

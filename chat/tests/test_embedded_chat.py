@@ -56,7 +56,7 @@ def test_the_room_and_the_relay_work_without_redis(tmp_path, fake_discord):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(
         DJANGO_SETTINGS_MODULE="hwr_site.settings", VAR_DIR=str(var), DEBUG="true",
-        MEDIA_ROOT=str(var / "media"), SECRET_KEY="embedded-chat-test-key",
+        DEV_SERVER="true", MEDIA_ROOT=str(var / "media"), SECRET_KEY="embedded-chat-test-key",
         DISCORD_API_BASE=fake_discord.url_for("/api/v10"), DISCORD_APPLICATION_ID=APPLICATION_ID,
         DISCORD_RETRY_BASE_S="0.2",
     )  # fmt: skip

@@ -2,12 +2,15 @@
 
 `classes` (classes, exercises, students), `progress` (progress, rosters, a student's own
 figures), `practice` (what to write next), `attempts` (filtered attempts and shared helpers),
-`dashboard` (a class's figures), `training` (verified attempts for retraining). Callers use
+`dashboard` (a class's figures), `training` (verified attempts for retraining), `students`
+(one student's lockout and data export). Callers use
 `classroom.selectors.<name>`; the names are re-exported here.
 """
 
 from classroom.selectors.attempts import (
     ATTEMPT_RESULTS,
+    FILTER_DATES,
+    FILTER_YEAR_PATTERN,
     AttemptFilters,
     BadPeriod,
     class_attempts,
@@ -52,10 +55,22 @@ from classroom.selectors.progress import (
     student_exercises,
     student_progress,
 )
-from classroom.selectors.training import verified_training_attempts, verified_training_count
+from classroom.selectors.students import (
+    student_export,
+    student_has_other_teachers,
+    student_locked_out,
+)
+from classroom.selectors.training import (
+    TrainingVerifier,
+    training_verifiers,
+    verified_training_attempts,
+    verified_training_count,
+)
 
 __all__ = [
     "ATTEMPT_RESULTS",
+    "FILTER_DATES",
+    "FILTER_YEAR_PATTERN",
     "AttemptFilters",
     "BadPeriod",
     "CharacterCell",
@@ -72,6 +87,7 @@ __all__ = [
     "StudentRow",
     "TimelinePoint",
     "Totals",
+    "TrainingVerifier",
     "all_classes",
     "class_attempts",
     "class_dashboard_figures",
@@ -93,9 +109,13 @@ __all__ = [
     "student_characters",
     "student_classes",
     "student_exercises",
+    "student_export",
+    "student_has_other_teachers",
     "student_in_classroom",
+    "student_locked_out",
     "student_progress",
     "teacher_classes",
+    "training_verifiers",
     "verified_training_attempts",
     "verified_training_count",
 ]  # fmt: skip

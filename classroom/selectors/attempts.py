@@ -2,7 +2,7 @@
 figure shares (ratios, character order, light querysets)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
@@ -75,20 +75,29 @@ class AttemptFilters:
         return query
 
 
+# Dates a filter of attempts accepts (pages, CSV and API): beyond them a day's bounds no
+# longer fit a date-time, and no attempt is stored there anyway.
+FILTER_DATES = (date(1970, 1, 1), date(9998, 12, 31))
+# The same years, for the API's schema.
+FILTER_YEAR_PATTERN = "^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+
+
 def _instant(day_or_time: date | datetime) -> datetime:
-    """A date-time as given (naive: the site's time zone), or a day's first instant."""
+    """A date-time as given (naive: the site's time zone), or a day's first instant; in UTC
+    (Python allows offsets up to 24 h, PostgreSQL only up to 16 h)."""
     if not isinstance(day_or_time, datetime):
         day_or_time = datetime.combine(day_or_time, dt_time.min)
     if timezone.is_naive(day_or_time):
-        return timezone.make_aware(day_or_time)
-    return day_or_time
+        day_or_time = timezone.make_aware(day_or_time)
+    return day_or_time.astimezone(UTC)
 
 
 class BadPeriod(ValueError):
-    """A period bound that is not an ISO date or date-time; `name` is the query name."""
+    """A period bound that is not an ISO date or date-time, or lies outside FILTER_DATES;
+    `name` is the query name."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"{name} must be an ISO date or date-time.")
+    def __init__(self, name: str, message: str = "") -> None:
+        super().__init__(message or f"{name} must be an ISO date or date-time.")
         self.name = name
 
 
@@ -99,6 +108,9 @@ def _parsed(value: str, name: str) -> date | datetime:
         parsed = None
     if parsed is None:
         raise BadPeriod(name)
+    day = parsed.date() if isinstance(parsed, datetime) else parsed
+    if not FILTER_DATES[0] <= day <= FILTER_DATES[1]:
+        raise BadPeriod(name, f"{name} must lie between {FILTER_DATES[0]} and {FILTER_DATES[1]}.")
     return parsed
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-from classroom.models import Attempt, Classroom, Exercise, User
+from classroom.models import CHARACTER_CLASSES, Attempt, Classroom, Exercise, User
 from classroom.selectors.attempts import (
     _CORRECT,
     _JUDGED,
@@ -286,10 +286,16 @@ def class_dashboard_figures(
     )
 
 
+def _is_character(value: str) -> bool:
+    return len(value) == 1 and value in CHARACTER_CLASSES
+
+
 def confusion_attempts(
     *, classroom: Classroom, filters: AttemptFilters, target: str, read: str, limit: int = 100
 ) -> list[Attempt]:
     """Recognised attempts of `target` that the recogniser read as `read` ("": rejected)."""
+    if not _is_character(target) or (read and not _is_character(read)):
+        return []  # a crafted query (a NUL byte, say) matches nothing
     attempts = class_attempts(classroom=classroom, filters=filters).filter(
         _RECOGNIZED, target=target, predicted_label=read
     )

@@ -4,8 +4,11 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from classroom.models import Classroom, Membership, User
+from audit.models import AuditEntry
+from classroom import services
+from classroom.models import Classroom, Membership, TeacherInvitation, User
 from classroom.tests.factories import PASSWORD, StudentFactory, TeacherFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,12 +37,25 @@ def test_it_signs_up_a_student_without_an_email(client: Client) -> None:
     assert int(client.session[SESSION_KEY]) == user.pk
 
 
-def test_it_signs_up_a_teacher(client: Client) -> None:
+def test_a_teacher_sign_up_is_a_students_account_until_an_admin_approves(
+    client: Client, admin_client: Client
+) -> None:
     response = _sign_up(client, username="msquill", role="teacher", email="q@example.org")
     assert response.status_code == 302
-    teacher = User.objects.get(username="msquill")
-    assert teacher.is_teacher
-    assert "Hello" in client.get(reverse("home")).content.decode()
+    waiting = User.objects.get(username="msquill")
+    assert waiting.is_student and waiting.awaits_teacher_approval
+    assert "an admin checks" in client.get(reverse("home")).content.decode()
+    assert client.post(reverse("class_create"), {"name": "Sneaky"}).status_code == 403
+
+    pending = admin_client.get("/admin/classroom/user/?pending_teacher=yes")
+    assert [u.username for u in pending.context["cl"].result_list] == ["msquill"]
+    admin_client.post(
+        "/admin/classroom/user/", {"action": "approve_teachers", "_selected_action": [waiting.pk]}
+    )
+    waiting.refresh_from_db()
+    assert waiting.is_teacher and not waiting.awaits_teacher_approval
+    assert AuditEntry.objects.filter(action="teacher.approve", target_id=str(waiting.pk)).exists()
+    assert client.post(reverse("class_create"), {"name": "Class 1"}).status_code == 302
 
 
 def test_it_joins_a_student_to_a_class_at_sign_up(client: Client, classroom: Classroom) -> None:
@@ -152,3 +168,36 @@ def test_it_resets_a_password_through_the_emailed_link(client: Client) -> None:
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
+
+
+def test_an_invited_teacher_runs_classes_at_once_and_the_invitation_is_used_up(
+    client: Client,
+) -> None:
+    invitation = services.teacher_invite(actor=TeacherFactory.create())
+    _sign_up(client, username="msquill", role="teacher", invitation=invitation.code)
+    teacher = User.objects.get(username="msquill")
+    assert teacher.is_teacher and not teacher.awaits_teacher_approval
+    again = _sign_up(Client(), username="mrsly", role="teacher", invitation=invitation.code)
+    assert again.context["form"].errors["invitation"] == [
+        "This invitation is unknown, used or expired."
+    ]
+    assert not User.objects.filter(username="mrsly").exists()
+
+
+def test_an_expired_invitation_is_refused(client: Client) -> None:
+    invitation = services.teacher_invite(actor=TeacherFactory.create())
+    TeacherInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    response = _sign_up(client, role="teacher", invitation=invitation.code)
+    assert "invitation" in response.context["form"].errors
+
+
+def test_students_cannot_invite_teachers() -> None:
+    with pytest.raises(services.ClassroomError):
+        services.teacher_invite(actor=StudentFactory.create())
+
+
+def test_an_admin_makes_an_invitation_in_the_admin(admin_client: Client) -> None:
+    response = admin_client.post("/admin/classroom/teacherinvitation/add/", {})
+    assert response.status_code == 302
+    invitation = TeacherInvitation.objects.get()
+    assert invitation.used_by is None and invitation.expires_at > timezone.now()

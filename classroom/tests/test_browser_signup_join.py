@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from classroom.models import Classroom, Membership
+from classroom import services
+from classroom.models import Classroom, Membership, User
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -55,6 +56,12 @@ def test_a_teacher_makes_a_class_and_a_student_joins_with_its_code(
     teacher.screenshot(path=str(screenshot_dir / "landing.png"), full_page=True)
 
     _sign_up(teacher, base, "msquill", "teacher")
+    teacher.get_by_text("an admin checks").wait_for()  # teachers are vetted
+    services.teacher_approve(
+        actor=User.objects.create(username="admin", is_staff=True),
+        user=User.objects.get(username="msquill"),
+    )
+    teacher.goto(f"{base}/")
     teacher.get_by_role("link", name="+ New class").first.click()
     teacher.get_by_label("Class name").fill("Class 2 Robins")
     teacher.get_by_role("button", name="Create class").click()

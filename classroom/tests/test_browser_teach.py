@@ -7,7 +7,7 @@ import json
 import pytest
 
 from classroom.tests.factories import ExerciseFactory
-from classroom.tests.test_browser_practice import logged_in_context
+from classroom.tests.test_browser_practice import logged_in_context, wait_until
 from recognition.tests.samples import placed, unipen_test_samples
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.worker]
@@ -18,7 +18,7 @@ LAPTOP = {"width": 1366, "height": 800}
 
 def canvas_guides(page):
     """The canvas's guide lines in ink coordinates (what the page sends the server)."""
-    page.wait_for_function("document.querySelector('#ink-canvas').dataset.guides !== 'null'")
+    wait_until(page, "document.querySelector('#ink-canvas').dataset.guides !== 'null'")
     return json.loads(page.locator("#ink-canvas").get_attribute("data-guides"))
 
 
@@ -35,7 +35,8 @@ def draw_on_lines(page, strokes, *, top, bottom):
 
 
 def top_candidate(page, labels):
-    page.wait_for_function(
+    wait_until(
+        page,
         "(labels) => [...document.querySelectorAll('#candidates .candidate')]"
         ".some((c) => labels.includes(c.dataset.label))",
         arg=labels,
@@ -59,7 +60,7 @@ def test_a_small_o_on_the_x_height_is_o_and_a_tall_one_is_O(
         draw_on_lines(page, strokes, top=lines["x_height"], bottom=lines["baseline"])
         small = top_candidate(page, "oO")
         page.click("#btn-clear")
-        page.wait_for_function("!document.querySelector('#candidates .candidate')")
+        wait_until(page, "!document.querySelector('#candidates .candidate')")
         draw_on_lines(page, strokes, top=lines["cap_height"], bottom=lines["baseline"])
         tall = top_candidate(page, "oO")
     finally:
@@ -142,8 +143,10 @@ def test_a_good_5_is_praised_and_the_verdict_clears_with_the_next_character(
         verdict = page.get_attribute("#feedback", "data-verdict")
         feedback = page.inner_text("#feedback")
         page.screenshot(path=str(screenshot_dir / f"practice_passed_{viewport['width']}.png"))
-        page.wait_for_function(
-            "document.querySelector('#target-char').textContent.trim() === '2'", timeout=10_000
+        wait_until(
+            page,
+            "document.querySelector('#target-char').textContent.trim() === '2'",
+            timeout=10_000,
         )
         cleared = page.inner_text("#feedback").strip()
         progress = page.inner_text("#progress")

@@ -53,9 +53,9 @@ def pending(student, exercise, target):
     )
 
 
-def figures(client, classroom, **query):
+def figures(client, classroom, status=200, **query):
     response = client.get(reverse("class_dashboard", kwargs={"pk": classroom.pk}), query)
-    assert response.status_code == 200
+    assert response.status_code == status
     return response, response.context["dashboard"]
 
 
@@ -170,7 +170,10 @@ def test_the_filters_narrow_every_figure_by_exercise_and_dates(
 def test_a_bad_date_range_is_reported_and_ignored(client_as, classroom, exercise, student):
     attempt(student, exercise, "b", "b")
     response, dashboard = figures(
-        client_as(classroom.teacher), classroom, **{"from": "2030-01-02", "to": "2030-01-01"}
+        client_as(classroom.teacher),
+        classroom,
+        status=400,  # the page, with the filter's error
+        **{"from": "2030-01-02", "to": "2030-01-01"},
     )
     assert "The end date is before the start date." in response.content.decode()
     assert dashboard.filters.date_to is None
@@ -344,8 +347,9 @@ def test_verified_attempts_count_for_training_only_once_the_class_allows_it(
     assert on.eligible_for_training == 2  # a "wrong" without the true character is unusable
     assert "<strong>2</strong> verified attempts" in response.content.decode()
     strokes = confirmed.ink["strokes"]
+    teacher = classroom.teacher.pk
     assert sorted(selectors.verified_training_attempts()) == sorted(
-        [("b", strokes, student.pk), ("b", overruled.ink["strokes"], student.pk)]
+        [("b", strokes, student.pk, teacher), ("b", overruled.ink["strokes"], student.pk, teacher)]
     )
 
     client.post(reverse("class_training_use", kwargs={"pk": classroom.pk}), {})

@@ -183,16 +183,40 @@ async def test_an_unknown_exercise_is_not_allowed(client, student):
     await asyncio.sleep(0)
 
 
-async def test_the_attempt_is_stored_for_the_character_the_page_showed(
-    client, student, exercise, celery_worker
+async def test_the_server_not_the_page_decides_what_a_drawing_is_scored_against(
+    client, student, exercise
 ):
     eight = unipen_test_samples(labels="8", per_label=1)[0]["strokes"]
     communicator, _ = await open_socket(await login(client, student), path_of(exercise))
-    seq = await draw(communicator, eight)  # the server would pick "3"; the page showed "8"
+    seq = await draw(communicator, eight)  # the server picks "3"; the page claims "8"
     await communicator.send_json_to({"type": "submit", "seq": seq, "target": "8"})
-    result = await next_of_type(communicator, "result", timeout=10)
+    refused = await next_of_type(communicator, "error", timeout=10)
     await communicator.disconnect()
-    assert result["target"] == "8" and result["correct"] is True
+    assert (refused["code"], refused["next_target"]) == ("target_changed", "3")
+    assert await database_sync_to_async(attempts)() == []
+
+
+async def test_submits_are_limited_per_student_across_all_their_sockets(
+    client, student, exercise, settings
+):
+    settings.SUBMITS_PER_MINUTE = 2
+    three = unipen_test_samples(labels="3", per_label=3)
+    headers = await login(client, student)
+    first, _ = await open_socket(headers, path_of(exercise))
+    second, _ = await open_socket(headers, path_of(exercise))
+    for n, socket in enumerate((first, second)):
+        seq = await draw(socket, three[n]["strokes"])
+        await socket.send_json_to(
+            {"type": "submit", "seq": seq, "submission_id": f"drawing-{n:04}"}
+        )
+        await next_of_type(socket, "result", timeout=10)  # stored ("saved" or recognised)
+    seq = await draw(first, three[2]["strokes"], first_seq=100)
+    await first.send_json_to({"type": "submit", "seq": seq, "submission_id": "drawing-0009"})
+    refused = await next_of_type(first, "error", timeout=10)
+    await first.disconnect()
+    await second.disconnect()
+    assert refused["code"] == "rate_limited" and 0 < refused["retry_after"] <= 60
+    assert len(await database_sync_to_async(attempts)()) == 2
 
 
 async def test_a_submission_id_makes_re_sends_one_attempt(client, student, exercise, celery_worker):
@@ -203,7 +227,7 @@ async def test_a_submission_id_makes_re_sends_one_attempt(client, student, exerc
         communicator, _ = await open_socket(headers, path_of(exercise))
         seq = await draw(communicator, sample["strokes"])
         await communicator.send_json_to(
-            {"type": "submit", "seq": seq, "target": "3", "submission_id": "drawing-0001"}
+            {"type": "submit", "seq": seq, "submission_id": "drawing-0001"}
         )
         ids.append((await next_of_type(communicator, "result", timeout=10))["attempt_id"])
         await communicator.disconnect()

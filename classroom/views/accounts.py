@@ -41,7 +41,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             user = form.sign_up()
         except services.ClassroomError as error:
-            form.add_error("join_code", error.message)
+            field = "invitation" if error.code == "bad_invitation" else "join_code"
+            form.add_error(field, error.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to Inkwell, {user}!")

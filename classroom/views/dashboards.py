@@ -8,7 +8,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -103,6 +109,7 @@ def class_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "drilldown": drilldown,
             "live_now": selectors.class_live_now(classroom=classroom),
         },
+        status=400 if form.errors else 200,  # the page shows which filter is wrong
     )
 
 
@@ -121,10 +128,15 @@ class _Echo:
 
 
 @login_required
-def class_attempts_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def class_attempts_csv(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     """The class's attempts as CSV, with the dashboard's filters; no ink, no images."""
     classroom = watched_classroom(request, pk)
-    _, filters = _dashboard_filters(request, classroom)
+    form, filters = _dashboard_filters(request, classroom)
+    if form.errors:
+        name, problems = next(iter(form.errors.items()))
+        return HttpResponseBadRequest(
+            f"bad_filter: {name}: {problems[0]}\n", content_type="text/plain"
+        )
     rows = (
         selectors.class_attempts(classroom=classroom, filters=filters)
         .order_by("created_at", "id")
@@ -193,7 +205,15 @@ def class_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespons
     return render(
         request,
         "classroom/class_student.html",
-        {"classroom": classroom, "student": student, "form": form, "page": page, "query": query},
+        {
+            "classroom": classroom,
+            "student": student,
+            "form": form,
+            "page": page,
+            "query": query,
+            "locked_out": selectors.student_locked_out(student=student),
+            "can_manage": access.can_manage_classroom(user=user_of(request), classroom=classroom),
+        },
     )
 
 

@@ -151,7 +151,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             )
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             raise FrameError("bad_json", "the message is not valid JSON") from None
         if not isinstance(content, dict):
             raise FrameError("bad_message", "the message must be a JSON object")

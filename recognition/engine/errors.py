@@ -20,6 +20,10 @@ class ImageError(RecognitionError):
     """An uploaded image that cannot be used (``not_an_image``, ``image_too_large``, ...)."""
 
 
+class ImageBusyError(ImageError):
+    """Too many images are being decoded in this process right now (``busy``)."""
+
+
 class CharsetError(RecognitionError):
     """A ``charset`` that is empty or names characters outside the 62 classes."""
 

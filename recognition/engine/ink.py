@@ -77,7 +77,10 @@ def _checked_points(stroke: Sequence[object], index: int) -> np.ndarray:
         for v in point:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise InkError("bad_format", f"{where} holds a non-number")
-        out.append((float(point[0]), float(point[1])))
+        try:
+            out.append((float(point[0]), float(point[1])))
+        except OverflowError:  # an integer too large for a float (JSON allows any)
+            raise InkError("bad_coordinate", f"{where} is beyond any coordinate") from None
     return np.asarray(out, dtype=np.float64)
 
 

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import io
 import math
+import threading
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
 
-from .errors import ImageError
+from .errors import ImageBusyError, ImageError
 from .ink import Ink
 
 PREPROCESSING_VERSION = "1"
@@ -36,6 +39,57 @@ MAX_IMAGE_SIDE = 4096
 BOMB_PIXELS = 4 * MAX_IMAGE_SIDE * MAX_IMAGE_SIDE
 _WORK_SIDE = 512  # photos are shrunk to this before any per-pixel work
 _MIN_WORK_SIDE = 256  # ... and small images enlarged to at least this
+
+
+class PixelBudget:
+    """Decoded pixels in flight in this process, at most `limit` at a time.
+
+    A full-size image costs about 4 bytes a pixel while it is decoded (then it is shrunk to
+    `_WORK_SIDE`), so the budget bounds the memory that parallel uploads can take. A decode
+    waits up to `wait_s` for room, then is refused (``busy``). One image larger than the
+    whole budget still runs, alone.
+    """
+
+    def __init__(self, limit: int, wait_s: float) -> None:
+        self.limit = limit
+        self.wait_s = wait_s
+        self.used = 0
+        self._room = threading.Condition()
+
+    @contextmanager
+    def reserve(self, pixels: int) -> Iterator[None]:
+        deadline = time.monotonic() + self.wait_s
+        with self._room:
+            while self.used and self.used + pixels > self.limit:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._room.wait(left):
+                    raise ImageBusyError("busy", "too many images are being read; try again")
+            self.used += pixels
+        try:
+            yield
+        finally:
+            with self._room:
+                self.used -= pixels
+                self._room.notify_all()
+
+
+# Two full-size 4096x4096 images decoded at once, about 128 MB (issue #16: 16 parallel
+# uploads of that size keep the server under 400 MB).
+DECODE_BUDGET = PixelBudget(limit=2 * MAX_IMAGE_SIDE * MAX_IMAGE_SIDE, wait_s=20.0)
+# Pillow allocates big images in blocks of 16 MiB, under glibc's largest mmap threshold
+# (32 MiB): freed, they stay in the process's heap, and parallel uploads left it at three
+# times its size. Blocks of 64 MiB are mapped and unmapped whole.
+Image.core.set_block_size(64 * 1024 * 1024)
+# EXIF orientation -> the transpose that shows the photo upright (as ImageOps.exif_transpose).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 def _points_list(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -133,10 +187,12 @@ def _curve_joints(core: Any, ink: int, points: list[tuple[float, float]], width:
 
 
 def open_image(data: bytes | Image.Image) -> Image.Image:
-    """Open uploaded bytes as a PIL image, checking size limits before decoding pixels.
+    """Open uploaded bytes as a PIL image, checking size limits before decoding pixels, and
+    return it upright and shrunk to at most about twice `_WORK_SIDE` a side.
 
-    Raises :class:`ImageError`: ``image_too_large`` (over 5 MB or 4096 px a side),
-    ``decompression_bomb`` (a header claiming an absurd pixel count), ``not_an_image``.
+    Pixels are decoded within :data:`DECODE_BUDGET`. Raises :class:`ImageError`:
+    ``image_too_large`` (over 5 MB or 4096 px a side), ``decompression_bomb`` (a header
+    claiming an absurd pixel count), ``not_an_image``, ``busy`` (the budget stayed full).
     """
     if isinstance(data, Image.Image):
         img = data
@@ -160,13 +216,42 @@ def open_image(data: bytes | Image.Image) -> Image.Image:
         raise ImageError("image_too_large", f"images are limited to {MAX_IMAGE_SIDE} px a side")
     if w < 1 or h < 1:
         raise ImageError("not_an_image", "the image is empty")
-    try:
-        img.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError("decompression_bomb", "the image claims too many pixels") from exc
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageError("not_an_image", "the image data is truncated or corrupt") from exc
-    return img
+    if img.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale where that is enough
+        img.draft(img.mode if img.mode in ("L", "RGB") else None, (_WORK_SIDE, _WORK_SIDE))
+    with DECODE_BUDGET.reserve(img.size[0] * img.size[1]):
+        try:
+            img.load()
+            orientation = img.getexif().get(0x0112)
+            img = _shrunk(img)  # the full-size pixels are freed here, inside the budget
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageError("decompression_bomb", "the image claims too many pixels") from exc
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise ImageError("not_an_image", "the image data is truncated or corrupt") from exc
+    upright = _UPRIGHT.get(orientation) if isinstance(orientation, int) else None
+    return img.transpose(upright) if upright is not None else img
+
+
+def _shrunk(img: Image.Image) -> Image.Image:
+    """`img` box-averaged by a whole factor down to under twice `_WORK_SIDE` a side, in a
+    mode that averages (a palette's indices do not)."""
+    if img.mode in ("P", "PA"):
+        img = img.convert("RGBA")
+    elif img.mode in ("1", "I", "I;16", "F"):
+        img = img.convert("L")
+    elif img.mode not in ("L", "LA", "RGB", "RGBA"):
+        img = img.convert("RGB")
+    factor = max(img.size) // _WORK_SIDE
+    if factor < 2:
+        return img
+    # In strips: Pillow resamples RGBA through a premultiplied copy of what it is given, and
+    # a copy of a whole 4096x4096 image doubled the memory an upload takes.
+    w, h = img.size
+    out = Image.new(img.mode, (-(-w // factor), -(-h // factor)))
+    strip = factor * 32
+    for top in range(0, h, strip):
+        part = img.crop((0, top, w, min(h, top + strip))).reduce(factor)
+        out.paste(part, (0, top // factor))
+    return out
 
 
 def _ink_darkness(img: Image.Image) -> np.ndarray:
@@ -174,9 +259,8 @@ def _ink_darkness(img: Image.Image) -> np.ndarray:
 
     Large photos are shrunk to ``_WORK_SIDE``; small images (a 28 px scan) are enlarged to
     at least ``_MIN_WORK_SIDE`` first, so that thresholding and cleaning never work on
-    strokes one or two pixels wide.
+    strokes one or two pixels wide. (`open_image` already turned the photo upright.)
     """
-    img = ImageOps.exif_transpose(img) or img  # phone photos are often stored rotated
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0

@@ -242,9 +242,32 @@ def test_verified_attempts_of_classes_that_allow_it_become_training_data(tmp_pat
     AttemptFactory.create(exercise=allowing, target="a", verified=False)
     AttemptFactory.create(exercise=private, target="c", verified=True, verified_label="c",
                           correct=True, verified_by=teacher)  # fmt: skip
-    path = training._classroom_training_file(tmp_path)
+    path, verdicts = training._classroom_training_file(tmp_path, exclude_verifiers=())
     assert path is not None
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [(r["label"], r["strokes"], r["split"], r["source"]) for r in rows] == [
         ("b", strokes, "train", "classroom")
     ]
+    assert rows[0]["verified_by"] == teacher.pk and verdicts == {str(teacher.pk): 1}
+
+
+@pytest.mark.django_db
+def test_an_admin_sees_who_gave_the_verdicts_and_can_leave_a_teachers_out(tmp_path, admin_client):
+    from classroom.tests.factories import AttemptFactory, ClassroomFactory, ExerciseFactory
+
+    trusted = TeacherFactory.create(first_name="Ms Quill")
+    doubtful = TeacherFactory.create(first_name="Mr Sly")
+    exercise = ExerciseFactory.create(classroom=ClassroomFactory.create(allow_training_use=True))
+    AttemptFactory.create(exercise=exercise, target="a", predicted_label="a", verified=True,
+                          correct=True, verified_by=trusted)  # fmt: skip
+    for _ in range(3):  # relabels: another character than the recogniser read
+        AttemptFactory.create(exercise=exercise, target="a", predicted_label="a", verified=True,
+                              verified_label="q", correct=False, verified_by=doubtful)  # fmt: skip
+    page = admin_client.get("/admin/recognition/modelversion/train/").content.decode()
+    assert "Mr Sly: 3 verdicts, 3 relabels" in page
+    assert "Ms Quill: 1 verdicts, 0 relabels" in page
+
+    path, verdicts = training._classroom_training_file(tmp_path, exclude_verifiers=[doubtful.pk])
+    assert path is not None
+    labels = [json.loads(line)["label"] for line in path.read_text().splitlines()]
+    assert labels == ["a"] and verdicts == {str(trusted.pk): 1}

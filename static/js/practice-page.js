@@ -228,6 +228,12 @@ export class PracticePage {
       clearTimeout(this._resyncTimer);
       this._resyncTimer = setTimeout(() => this.socket.resync(), 1500);
     }
+    if (code === "target_changed" && typeof frame.next_target === "string" && frame.next_target) {
+      // The server decides what a drawing is scored against: show its character.
+      this.target = frame.next_target;
+      this.ink.setTarget(frame.next_target);
+      this._renderTarget();
+    }
     const friendly = FRIENDLY_ERRORS[code] || frame.message || "Something went wrong.";
     if (this.submitting && (sent === "submit" || seq === this.socket.awaitingSubmitSeq)) {
       if (NOT_A_TRY.has(code)) {

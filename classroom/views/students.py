@@ -1,0 +1,113 @@
+"""A student's account, as their class's teacher manages it: adding students by name with
+login cards, a new password, a lockout cleared, their data downloaded or deleted."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from classroom import selectors, services
+from classroom.models import Classroom, User
+from classroom.views.pages import managed_classroom, user_of
+
+
+def _class_student(request: HttpRequest, pk: int, student_id: int) -> tuple[Classroom, User]:
+    classroom = managed_classroom(request, pk)
+    student = selectors.student_in_classroom(classroom=classroom, student_id=student_id)
+    if student is None:
+        raise Http404("No such student in this class")
+    return classroom, student
+
+
+@require_POST
+@login_required
+def class_student_unlock(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """The teacher lets a student whom wrong passwords locked out sign in again."""
+    classroom, student = _class_student(request, pk, student_id)
+    services.student_lockout_clear(actor=user_of(request), classroom=classroom, student=student)
+    messages.success(request, f"{student} can sign in again.")
+    return redirect("class_student", pk=classroom.pk, student_id=student.pk)
+
+
+@login_required
+def class_student_export(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """Everything stored about a student, as a JSON download, for their class's teacher."""
+    _, student = _class_student(request, pk, student_id)
+    services.student_export_record(actor=user_of(request), student=student)
+    response = JsonResponse(
+        selectors.student_export(student=student), json_dumps_params={"indent": 1}
+    )
+    name = slugify(student.username)
+    response["Content-Disposition"] = f'attachment; filename="{name}-data.json"'
+    return response
+
+
+@login_required
+def class_student_delete(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """Delete a student and their data, after the teacher confirms."""
+    classroom, student = _class_student(request, pk, student_id)
+    shared = selectors.student_has_other_teachers(student=student, teacher=user_of(request))
+    if request.method == "POST" and not shared:
+        name = str(student)
+        services.student_delete(actor=user_of(request), student=student)
+        messages.success(request, f"{name} and everything stored about them are deleted.")
+        return redirect("class_dashboard", pk=classroom.pk)
+    return render(
+        request,
+        "classroom/class_student_delete.html",
+        {
+            "classroom": classroom,
+            "student": student,
+            "shared": shared,
+            "attempts": student.attempts.count(),
+        },
+    )
+
+
+@login_required
+def class_students_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The teacher adds students by name (one a line, or pasted from a spreadsheet) and gets
+    their login cards."""
+    classroom = managed_classroom(request, pk)
+    error = ""
+    if request.method == "POST":
+        names = request.POST.get("names", "").replace(",", "\n").replace("\t", "\n")
+        try:
+            created = services.class_add_students(classroom=classroom, names=names.splitlines())
+        except services.ClassroomError as problem:
+            error = problem.message
+        else:
+            return _login_cards(request, classroom, created)
+    return render(
+        request, "classroom/class_students_add.html", {"classroom": classroom, "error": error}
+    )
+
+
+@require_POST
+@login_required
+def class_student_password(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """The teacher gives a student a new password, shown once on a login card."""
+    classroom, student = _class_student(request, pk, student_id)
+    password = services.student_password_reset(
+        actor=user_of(request), classroom=classroom, student=student
+    )
+    return _login_cards(request, classroom, [(student, password)])
+
+
+def _login_cards(request: HttpRequest, classroom: Classroom, cards: list[Any]) -> HttpResponse:
+    response = render(
+        request,
+        "classroom/login_cards.html",
+        {
+            "classroom": classroom,
+            "cards": cards,
+            "login_url": request.build_absolute_uri(reverse("login")),
+        },
+    )
+    response["Cache-Control"] = "no-store"  # the passwords are shown this once
+    return response
