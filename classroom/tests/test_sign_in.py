@@ -370,3 +370,13 @@ def test_a_new_sign_in_address_clears_the_class_limit(
     client_as(teacher).post(reverse("class_sign_in_renew", kwargs={"pk": classroom.pk}))
     classroom.refresh_from_db()
     assert sign_in(Client(), classroom, student, answer_of(secret)).status_code == 302
+
+
+def test_an_admin_sees_who_has_a_card_but_never_its_secret(admin_client, classroom, student):
+    card_of(classroom, student)
+    card = LoginCard.objects.get()
+    listed = admin_client.get("/admin/classroom/logincard/")
+    assert listed.status_code == 200 and "Picture password" in listed.content.decode()
+    shown = admin_client.get(f"/admin/classroom/logincard/{card.pk}/change/").content.decode()
+    assert card.secret_hash.split("$")[-1] not in shown
+    assert admin_client.get("/admin/classroom/logincard/add/").status_code == 403
