@@ -6,7 +6,15 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from classroom import services
-from classroom.models import Attempt, Classroom, Exercise, Membership, TeacherInvitation, User
+from classroom.models import (
+    Attempt,
+    Classroom,
+    Exercise,
+    LoginCard,
+    Membership,
+    TeacherInvitation,
+    User,
+)
 
 
 class PendingTeacherFilter(admin.SimpleListFilter):
@@ -157,3 +165,22 @@ class TeacherInvitationAdmin(admin.ModelAdmin):
         created = services.teacher_invite(actor=request.user)
         obj.pk, obj.code, obj.expires_at = created.pk, created.code, created.expires_at
         obj.created_by, obj.created_at = created.created_by, created.created_at
+
+
+@admin.register(LoginCard)
+class LoginCardAdmin(admin.ModelAdmin):
+    """Who has a picture or word card, and since when; never the secret (its hash stays out
+    too). Teachers make cards on the class's page; an admin can only revoke one."""
+
+    list_display = ("membership", "kind", "made_at")
+    list_filter = ("kind",)
+    search_fields = ("membership__student__username", "membership__classroom__name")
+    fields = ("membership", "kind", "made_at")
+    readonly_fields = fields
+    list_select_related = ("membership__student", "membership__classroom")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -29,6 +29,10 @@ def normalize_join_code(raw: str) -> str:
     return "".join(ch for ch in raw if ch not in " -\t").upper()
 
 
+def new_sign_in_token() -> str:
+    return secrets.token_urlsafe(16)  # 128 random bits
+
+
 def display_join_code(code: str) -> str:
     """Two groups of four are easier to read aloud and copy from a board."""
     return f"{code[:4]}-{code[4:]}" if len(code) == JOIN_CODE_LENGTH else code
@@ -72,6 +76,9 @@ class Classroom(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="taught_classes"
     )
     join_code = models.CharField(max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
+    # The class's sign-in page (the QR code on its login cards) is found by this, never by
+    # the id: the page lists the children's first names (classroom.cards).
+    sign_in_token = models.CharField(max_length=32, unique=True, default=new_sign_in_token)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     allow_training_use = models.BooleanField(
@@ -124,6 +131,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} in {self.classroom}"
+
+
+class LoginCard(models.Model):
+    """A child's picture password or word pair, good only on the sign-in page of the class
+    of `membership` (classroom.cards). The secret is shown once, on the printed card."""
+
+    class Kind(models.TextChoices):
+        PICTURES = "pictures", "Picture password"
+        WORDS = "words", "Word pair"
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="login_card"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PICTURES)
+    secret_hash = models.CharField(max_length=128)
+    # A new card (a reset) starts its wrong-answer count afresh: the count is keyed by this.
+    made_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.membership}"
 
 
 # The 62 classes the recogniser knows (CONTRACTS section 2).

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.services import audit_record
+from classroom.cards import WORDS, PrintedCard, card_make
+from classroom.errors import ClassroomError
 from classroom.formation import demonstration_of
 from classroom.models import (
     CHARACTER_CLASSES,
@@ -24,6 +26,7 @@ from classroom.models import (
     Attempt,
     Classroom,
     Exercise,
+    LoginCard,
     Membership,
     TeacherInvitation,
     User,
@@ -31,17 +34,11 @@ from classroom.models import (
     normalize_join_code,
 )
 from classroom.selectors import practice_charset
-from hwr_site.errors import DomainError
 from recognition.answers import recognition_answer
 from recognition.engine.guides import Guides
 from recognition.engine.ink import parse_ink
 from recognition.engine.preprocessing import ink_to_raster, raster_to_png
 from recognition.services import ink_assess
-
-
-class ClassroomError(DomainError):
-    """Something the domain forbids; `code` is stable, `message` is for people."""
-
 
 UNKNOWN_CODE = "No class has this code. Check it with your teacher."
 ARCHIVED = "This class is archived."
@@ -468,11 +465,6 @@ def student_delete(*, actor: User, student: User) -> None:
 
 # Class-managed accounts: children need no email and no password rules of their own.
 
-WORDS = (
-    "apple", "berry", "cloud", "daisy", "eagle", "frog", "grape", "honey", "igloo", "jelly",
-    "kite", "lemon", "mango", "nest", "otter", "panda", "queen", "robin", "sun", "tiger",
-    "umbrella", "violet", "whale", "yak", "zebra", "acorn", "bubble", "comet", "dragon", "fern",
-)  # fmt: skip
 MAX_NEW_STUDENTS = 60
 
 
@@ -491,9 +483,12 @@ def _readable_username(name: str) -> str:
     raise ClassroomError("no_username", "Could not find a free username; try again.")
 
 
-def class_add_students(*, classroom: Classroom, names: list[str]) -> list[tuple[User, str]]:
-    """The teacher adds students by name: each gets a readable unique username and a
-    word-pair password, returned once (for the login cards) and stored only hashed; audited."""
+def class_add_students(
+    *, classroom: Classroom, names: list[str], card_kind: str = LoginCard.Kind.PICTURES
+) -> list[PrintedCard]:
+    """The teacher adds students by name: each gets a readable unique username, a word-pair
+    password and a login card of `card_kind` for the class's sign-in page, returned once
+    (to print) and stored only hashed; audited."""
     names = [n.strip()[:150] for n in names if n.strip()]
     if not names:
         raise ClassroomError("no_names", "Type at least one name.")
@@ -506,10 +501,11 @@ def class_add_students(*, classroom: Classroom, names: list[str]) -> list[tuple[
             user = User.objects.create_user(
                 username=_readable_username(name), password=password, first_name=name
             )
-            Membership.objects.create(classroom=classroom, student=user)
-            created.append((user, password))
+            membership = Membership.objects.create(classroom=classroom, student=user)
+            secret = card_make(membership=membership, kind=card_kind)
+            created.append(PrintedCard(student=user, secret=secret, password=password))
         audit_record(actor=classroom.teacher, action="roster.add", target=classroom,
-                     students=[u.pk for u, _ in created])  # fmt: skip
+                     students=[c.student.pk for c in created])  # fmt: skip
     return created
 
 

@@ -44,6 +44,22 @@ urlpatterns = [
         views.class_student_unlock,
         name="class_student_unlock",
     ),
+    path(
+        "classes/<int:pk>/students/<int:student_id>/card/",
+        views.class_student_card,
+        name="class_student_card",
+    ),
+    path("classes/<int:pk>/login-cards/", views.class_sign_in_cards, name="class_sign_in_cards"),
+    path(
+        "classes/<int:pk>/login-cards/renew/", views.class_sign_in_renew, name="class_sign_in_renew"
+    ),
+    # A class's own sign-in page, by its unguessable token (classroom.cards).
+    path("classes/<slug:token>/sign-in/", views.class_sign_in, name="class_sign_in"),
+    path(
+        "classes/<slug:token>/sign-in/<int:student_id>/",
+        views.class_sign_in_student,
+        name="class_sign_in_student",
+    ),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt_detail"),
     path("attempts/<int:pk>/verdict/", views.attempt_verdict, name="attempt_verdict"),
     path("progress/", views.my_progress, name="my_progress"),

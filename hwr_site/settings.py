@@ -62,6 +62,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate as django-ratelimit writes it: "60/10m" is 60 per ten minutes."""
+    raw = os.environ.get(name) or default
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", raw.strip()):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 60/10m, got {raw!r}")
+    return raw.strip()
+
+
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -450,6 +458,11 @@ FORM_RATE_LIMITS = [
     ("password-reset", "/accounts/password_reset/", env_str("PASSWORD_RESET_RATE", "5/h"), "ip"),
     ("join", "/classes/join/", env_str("JOIN_RATE", "20/h"), "user_or_ip"),
 ]
+# A class's sign-in page (classroom.cards, decision 013): tries per class and per address,
+# and wrong answers per card, after which that card waits (its teacher's reset clears it).
+SIGN_IN_CLASS_RATE = env_rate("SIGN_IN_CLASS_RATE", "60/10m")
+SIGN_IN_IP_RATE = env_rate("SIGN_IN_IP_RATE", "100/10m")
+SIGN_IN_CARD_RATE = env_rate("SIGN_IN_CARD_RATE", "5/10m")
 RECOGNIZE_PER_MINUTE = env_int("RECOGNIZE_PER_MINUTE", 6000)
 SUBMITS_PER_MINUTE = env_int("SUBMITS_PER_MINUTE", 40)
 

@@ -3,7 +3,8 @@
 `classes` (classes, exercises, students), `progress` (progress, rosters, a student's own
 figures), `practice` (what to write next), `attempts` (filtered attempts and shared helpers),
 `dashboard` (a class's figures), `training` (verified attempts for retraining), `students`
-(one student's lockout and data export). Callers use
+(one student's lockout and data export), `sign_in` (a class's sign-in page and its login
+cards). Callers use
 `classroom.selectors.<name>`; the names are re-exported here.
 """
 
@@ -55,6 +56,13 @@ from classroom.selectors.progress import (
     student_exercises,
     student_progress,
 )
+from classroom.selectors.sign_in import (
+    SignInName,
+    class_card_kinds,
+    sign_in_card,
+    sign_in_classroom,
+    sign_in_names,
+)
 from classroom.selectors.students import (
     student_export,
     student_has_other_teachers,
@@ -83,6 +91,7 @@ __all__ = [
     "NeedsHelp",
     "Progress",
     "RosterRow",
+    "SignInName",
     "StudentProgress",
     "StudentRow",
     "TimelinePoint",
@@ -90,6 +99,7 @@ __all__ = [
     "TrainingVerifier",
     "all_classes",
     "class_attempts",
+    "class_card_kinds",
     "class_dashboard_figures",
     "class_live_now",
     "class_needs_help",
@@ -105,6 +115,9 @@ __all__ = [
     "practice_next_target",
     "practice_plan",
     "progress_for",
+    "sign_in_card",
+    "sign_in_classroom",
+    "sign_in_names",
     "student_attempts",
     "student_characters",
     "student_classes",

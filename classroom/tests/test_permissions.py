@@ -12,7 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from classroom.models import Classroom, Exercise, User
+from classroom.cards import card_make
+from classroom.models import Classroom, Exercise, LoginCard, User
 from classroom.tests.access_matrix import cases, codes, visit
 from classroom.tests.factories import (
     ClassroomFactory,
@@ -36,7 +37,8 @@ def world(db) -> World:
     teacher = TeacherFactory.create()
     classroom = ClassroomFactory.create(teacher=teacher)
     member = StudentFactory.create()
-    MembershipFactory.create(classroom=classroom, student=member)
+    membership = MembershipFactory.create(classroom=classroom, student=member)
+    card_make(membership=membership, kind=LoginCard.Kind.PICTURES)  # on the sign-in page
     outsider = StudentFactory.create()
     MembershipFactory.create(student=outsider)  # in another teacher's class
     other_teacher = TeacherFactory.create()
@@ -70,6 +72,23 @@ def _member_url(w: World) -> str:
     member = w.users["member"]
     assert member is not None
     return reverse("class_remove_student", kwargs={"pk": w.classroom.pk, "student_id": member.pk})
+
+
+def _member_card_url(w: World) -> str:
+    member = w.users["member"]
+    assert member is not None
+    return reverse("class_student_card", kwargs={"pk": w.classroom.pk, "student_id": member.pk})
+
+
+def _sign_in_url(w: World) -> str:
+    return reverse("class_sign_in", kwargs={"token": w.classroom.sign_in_token})
+
+
+def _sign_in_member_url(w: World) -> str:
+    member = w.users["member"]
+    assert member is not None
+    kwargs = {"token": w.classroom.sign_in_token, "student_id": member.pk}
+    return reverse("class_sign_in_student", kwargs=kwargs)
 
 
 def _practice_url(w: World) -> str:
@@ -118,12 +137,45 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
         codes(302, 403, 404, 302, 404, 403),
     ),
     ("practice", "get", _practice_url, codes(302, 200, 404, 403, 404, 403)),
+    # A class's sign-in page is open to whoever has its address (a wrong answer: 200 again).
+    ("class_sign_in", "get", _sign_in_url, codes(200, 200, 200, 200, 200, 200)),
+    ("class_sign_in", "post", _sign_in_url, codes(405, 405, 405, 405, 405, 405)),
+    ("class_sign_in_student", "get", _sign_in_member_url, codes(200, 200, 200, 200, 200, 200)),
+    ("class_sign_in_student", "post", _sign_in_member_url, codes(400, 400, 400, 400, 400, 400)),
+    (
+        "class_sign_in_cards",
+        "get",
+        _class("class_sign_in_cards"),
+        codes(302, 403, 404, 200, 404, 403),
+    ),
+    (
+        "class_sign_in_cards",
+        "post",
+        _class("class_sign_in_cards"),
+        codes(302, 403, 404, 302, 404, 403),
+    ),
+    (
+        "class_sign_in_renew",
+        "post",
+        _class("class_sign_in_renew"),
+        codes(302, 403, 404, 302, 404, 403),
+    ),
+    (
+        "class_sign_in_renew",
+        "get",
+        _class("class_sign_in_renew"),
+        codes(405, 405, 405, 405, 405, 405),
+    ),
+    ("class_student_card", "post", _member_card_url, codes(302, 403, 404, 200, 404, 403)),
     ("draw", "get", _named("draw"), codes(302, 200, 200, 200, 200, 200)),
     ("admin", "get", lambda w: reverse("admin:index"), codes(302, 302, 302, 302, 302, 200)),
 ]
 
 # Valid bodies, so that a 302 for an allowed user means the action happened.
 POST_DATA = {
+    "class_sign_in_student": {"answer": "sun,sun,sun"},  # not a picture pair: a 400
+    "class_sign_in_cards": {"kind": "pictures"},
+    "class_student_card": {"kind": "pictures"},
     "class_create": {"name": "New class"},
     "class_edit": {"name": "Renamed"},
     "exercise_create": {

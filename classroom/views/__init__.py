@@ -1,8 +1,8 @@
 """Pages of the classroom app, by concern: parse, call one service or selector, answer.
 
-`accounts` (home, sign-up), `classes`, `exercises` (and the practice canvas), `dashboards`
-(figures, CSV, a student's work, replays, verdicts, a student's own progress). How pages
-answer the access rules: `pages`.
+`accounts` (home, sign-up), `sign_in` (a class's sign-in page, login cards), `classes`,
+`exercises` (and the practice canvas), `dashboards` (figures, CSV, a student's work,
+replays, verdicts, a student's own progress). How pages answer the access rules: `pages`.
 """
 
 from classroom.views.accounts import home, signup
@@ -34,7 +34,14 @@ from classroom.views.exercises import (
     exercise_list,
     practice,
 )
+from classroom.views.sign_in import (
+    class_sign_in,
+    class_sign_in_cards,
+    class_sign_in_renew,
+    class_sign_in_student,
+)
 from classroom.views.students import (
+    class_student_card,
     class_student_delete,
     class_student_export,
     class_student_password,
@@ -56,7 +63,12 @@ __all__ = [
     "class_list",
     "class_regenerate_code",
     "class_remove_student",
+    "class_sign_in",
+    "class_sign_in_cards",
+    "class_sign_in_renew",
+    "class_sign_in_student",
     "class_student",
+    "class_student_card",
     "class_student_delete",
     "class_student_export",
     "class_student_password",

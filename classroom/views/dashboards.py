@@ -27,7 +27,7 @@ from classroom.forms import (
     TrainingUseForm,
     VerdictForm,
 )
-from classroom.models import Classroom
+from classroom.models import Classroom, LoginCard
 from classroom.views.pages import (
     decided,
     managed_classroom,
@@ -213,6 +213,8 @@ def class_student(request: HttpRequest, pk: int, student_id: int) -> HttpRespons
             "query": query,
             "locked_out": selectors.student_locked_out(student=student),
             "can_manage": access.can_manage_classroom(user=user_of(request), classroom=classroom),
+            "card_kind": selectors.class_card_kinds(classroom=classroom).get(student.pk, ""),
+            "card_kinds": LoginCard.Kind.choices,
         },
     )
 

@@ -1,19 +1,17 @@
 """A student's account, as their class's teacher manages it: adding students by name with
-login cards, a new password, a lockout cleared, their data downloaded or deleted."""
-
-from typing import Any
+login cards, a new password or card, a lockout cleared, their data downloaded or deleted."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from classroom import selectors, services
-from classroom.models import Classroom, User
+from classroom import cards, selectors, services
+from classroom.models import Classroom, LoginCard, User
 from classroom.views.pages import managed_classroom, user_of
+from classroom.views.sign_in import login_cards_response
 
 
 def _class_student(request: HttpRequest, pk: int, student_id: int) -> tuple[Classroom, User]:
@@ -78,13 +76,19 @@ def class_students_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         names = request.POST.get("names", "").replace(",", "\n").replace("\t", "\n")
         try:
-            created = services.class_add_students(classroom=classroom, names=names.splitlines())
+            created = services.class_add_students(
+                classroom=classroom,
+                names=names.splitlines(),
+                card_kind=request.POST.get("kind", LoginCard.Kind.PICTURES),
+            )
         except services.ClassroomError as problem:
             error = problem.message
         else:
-            return _login_cards(request, classroom, created)
+            return login_cards_response(request, classroom, created)
     return render(
-        request, "classroom/class_students_add.html", {"classroom": classroom, "error": error}
+        request,
+        "classroom/class_students_add.html",
+        {"classroom": classroom, "error": error, "kinds": LoginCard.Kind.choices},
     )
 
 
@@ -96,18 +100,25 @@ def class_student_password(request: HttpRequest, pk: int, student_id: int) -> Ht
     password = services.student_password_reset(
         actor=user_of(request), classroom=classroom, student=student
     )
-    return _login_cards(request, classroom, [(student, password)])
+    printed = cards.PrintedCard(student=student, password=password)
+    return login_cards_response(request, classroom, [printed])
 
 
-def _login_cards(request: HttpRequest, classroom: Classroom, cards: list[Any]) -> HttpResponse:
-    response = render(
-        request,
-        "classroom/login_cards.html",
-        {
-            "classroom": classroom,
-            "cards": cards,
-            "login_url": request.build_absolute_uri(reverse("login")),
-        },
-    )
-    response["Cache-Control"] = "no-store"  # the passwords are shown this once
-    return response
+@require_POST
+@login_required
+def class_student_card(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """The teacher gives a student a new login card (pictures or words), shown once; the old
+    card stops working."""
+    classroom, student = _class_student(request, pk, student_id)
+    try:
+        secret = cards.card_reset(
+            actor=user_of(request),
+            classroom=classroom,
+            student=student,
+            kind=request.POST.get("kind", LoginCard.Kind.PICTURES),
+        )
+    except services.ClassroomError as problem:
+        messages.error(request, problem.message)
+        return redirect("class_student", pk=classroom.pk, student_id=student.pk)
+    printed = cards.PrintedCard(student=student, secret=secret)
+    return login_cards_response(request, classroom, [printed])
