@@ -3,10 +3,11 @@
 `classes` (classes, exercises, students), `progress` (progress, rosters, a student's own
 figures), `practice` (what to write next), `attempts` (filtered attempts and shared helpers),
 `dashboard` (a class's figures), `training` (verified attempts for retraining), `students`
-(one student's lockout and data export). Callers use
+(one student's lockout and data export), `accounts` (teacher invitations). Callers use
 `classroom.selectors.<name>`; the names are re-exported here.
 """
 
+from classroom.selectors.accounts import invitation_by_code, invitations_sent
 from classroom.selectors.attempts import (
     ATTEMPT_RESULTS,
     FILTER_DATES,
@@ -56,6 +57,7 @@ from classroom.selectors.progress import (
     student_progress,
 )
 from classroom.selectors.students import (
+    StudentDataPart,
     student_export,
     student_has_other_teachers,
     student_locked_out,
@@ -83,6 +85,7 @@ __all__ = [
     "NeedsHelp",
     "Progress",
     "RosterRow",
+    "StudentDataPart",
     "StudentProgress",
     "StudentRow",
     "TimelinePoint",
@@ -98,6 +101,8 @@ __all__ = [
     "classroom_students",
     "confusion_attempts",
     "exercise_roster",
+    "invitation_by_code",
+    "invitations_sent",
     "next_attempt_to_check",
     "next_exercise_of",
     "period_from_query",

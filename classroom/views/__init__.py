@@ -5,7 +5,7 @@
 answer the access rules: `pages`.
 """
 
-from classroom.views.accounts import home, signup
+from classroom.views.accounts import home, signup, teacher_invitation_revoke, teacher_invitations
 from classroom.views.classes import (
     class_archive,
     class_create,
@@ -35,11 +35,14 @@ from classroom.views.exercises import (
     practice,
 )
 from classroom.views.students import (
+    class_student_data,
     class_student_delete,
     class_student_export,
     class_student_password,
     class_student_unlock,
     class_students_add,
+    my_data,
+    my_data_export,
 )
 
 __all__ = [
@@ -57,6 +60,7 @@ __all__ = [
     "class_regenerate_code",
     "class_remove_student",
     "class_student",
+    "class_student_data",
     "class_student_delete",
     "class_student_export",
     "class_student_password",
@@ -69,7 +73,11 @@ __all__ = [
     "exercise_edit",
     "exercise_list",
     "home",
+    "my_data",
+    "my_data_export",
     "my_progress",
     "practice",
     "signup",
+    "teacher_invitation_revoke",
+    "teacher_invitations",
 ]  # fmt: skip
