@@ -73,6 +73,16 @@ class SignUpForm(UserCreationForm):
         )
 
 
+class InvitationForm(forms.Form):
+    note = forms.CharField(
+        label="Who is it for? (optional)",
+        required=False,
+        max_length=100,
+        help_text="A name to remember whom you sent it to; only you and the admins see it.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class ClassroomForm(forms.ModelForm):
     class Meta:
         model = Classroom

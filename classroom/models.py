@@ -368,11 +368,20 @@ def new_invitation_code() -> str:
 class TeacherInvitation(models.Model):
     """A single-use, expiring code with which a teacher signs up as a teacher at once."""
 
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting to be used"
+        USED = "used", "Used"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
     code = models.CharField(max_length=32, unique=True, default=new_invitation_code)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
     )
+    # Who it is for, as the inviter wrote it down (only they and admins see it).
+    note = models.CharField("for whom", max_length=100, blank=True)
     expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
     used_by = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -385,3 +394,17 @@ class TeacherInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation {self.code[:6]}… by {self.created_by}"
+
+    @property
+    def state(self) -> str:
+        """Used, revoked, expired or open (in that order: a used one stays used)."""
+        if self.used_at is not None:
+            return self.State.USED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.OPEN
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label

@@ -35,6 +35,11 @@ urlpatterns = [
         name="class_student_export",
     ),
     path(
+        "classes/<int:pk>/students/<int:student_id>/data/",
+        views.class_student_data,
+        name="class_student_data",
+    ),
+    path(
         "classes/<int:pk>/students/<int:student_id>/delete/",
         views.class_student_delete,
         name="class_student_delete",
@@ -63,6 +68,14 @@ urlpatterns = [
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt_detail"),
     path("attempts/<int:pk>/verdict/", views.attempt_verdict, name="attempt_verdict"),
     path("progress/", views.my_progress, name="my_progress"),
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data.json", views.my_data_export, name="my_data_export"),
+    path("teachers/invitations/", views.teacher_invitations, name="teacher_invitations"),
+    path(
+        "teachers/invitations/<int:pk>/revoke/",
+        views.teacher_invitation_revoke,
+        name="teacher_invitation_revoke",
+    ),
     path("classes/<int:pk>/exercises/new/", views.exercise_create, name="exercise_create"),
     path("exercises/", views.exercise_list, name="exercise_list"),
     path("exercises/<int:pk>/", views.exercise_detail, name="exercise_detail"),

@@ -4,10 +4,11 @@
 figures), `practice` (what to write next), `attempts` (filtered attempts and shared helpers),
 `dashboard` (a class's figures), `training` (verified attempts for retraining), `students`
 (one student's lockout and data export), `sign_in` (a class's sign-in page and its login
-cards). Callers use
+cards), `accounts` (teacher invitations). Callers use
 `classroom.selectors.<name>`; the names are re-exported here.
 """
 
+from classroom.selectors.accounts import invitation_by_code, invitations_sent
 from classroom.selectors.attempts import (
     ATTEMPT_RESULTS,
     FILTER_DATES,
@@ -64,6 +65,7 @@ from classroom.selectors.sign_in import (
     sign_in_names,
 )
 from classroom.selectors.students import (
+    StudentDataPart,
     student_export,
     student_has_other_teachers,
     student_locked_out,
@@ -92,6 +94,7 @@ __all__ = [
     "Progress",
     "RosterRow",
     "SignInName",
+    "StudentDataPart",
     "StudentProgress",
     "StudentRow",
     "TimelinePoint",
@@ -108,6 +111,8 @@ __all__ = [
     "classroom_students",
     "confusion_attempts",
     "exercise_roster",
+    "invitation_by_code",
+    "invitations_sent",
     "next_attempt_to_check",
     "next_exercise_of",
     "period_from_query",

@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from classroom import services
 from classroom.cards import card_make
-from classroom.models import Classroom, Exercise, LoginCard, User
+from classroom.models import Classroom, Exercise, LoginCard, TeacherInvitation, User
 from classroom.tests.access_matrix import cases, codes, visit
 from classroom.tests.factories import (
     ClassroomFactory,
@@ -30,6 +31,7 @@ class World:
     classroom: Classroom
     exercise: Exercise
     users: dict[str, User | None]
+    invitation: TeacherInvitation
 
 
 @pytest.fixture
@@ -44,6 +46,7 @@ def world(db) -> World:
     other_teacher = TeacherFactory.create()
     ClassroomFactory.create(teacher=other_teacher)
     return World(
+        invitation=services.teacher_invite(actor=teacher),
         classroom=classroom,
         exercise=ExerciseFactory.create(classroom=classroom),
         users={
@@ -89,6 +92,21 @@ def _sign_in_member_url(w: World) -> str:
     assert member is not None
     kwargs = {"token": w.classroom.sign_in_token, "student_id": member.pk}
     return reverse("class_sign_in_student", kwargs=kwargs)
+
+
+def _member(name: str) -> Url:
+    """A page about the class's member (the "member" visitor is that student themself)."""
+
+    def url(w: World) -> str:
+        member = w.users["member"]
+        assert member is not None
+        return reverse(name, kwargs={"pk": w.classroom.pk, "student_id": member.pk})
+
+    return url
+
+
+def _invitation(name: str) -> Url:
+    return lambda w: reverse(name, kwargs={"pk": w.invitation.pk})
 
 
 def _practice_url(w: World) -> str:
@@ -169,6 +187,54 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
     ("class_student_card", "post", _member_card_url, codes(302, 403, 404, 200, 404, 403)),
     ("draw", "get", _named("draw"), codes(302, 200, 200, 200, 200, 200)),
     ("admin", "get", lambda w: reverse("admin:index"), codes(302, 302, 302, 302, 302, 200)),
+    # A student's data (issue 16): its teacher and admins read and download it; the student
+    # reads their own on their own pages; deleting is the teacher's (admins: in the admin).
+    ("class_student", "get", _member("class_student"), codes(302, 403, 404, 200, 404, 200)),
+    (
+        "class_student_data",
+        "get",
+        _member("class_student_data"),
+        codes(302, 403, 404, 200, 404, 200),
+    ),
+    (
+        "class_student_export",
+        "get",
+        _member("class_student_export"),
+        codes(302, 403, 404, 200, 404, 200),
+    ),
+    (
+        "class_student_delete",
+        "get",
+        _member("class_student_delete"),
+        codes(302, 403, 404, 200, 404, 403),
+    ),
+    (
+        "class_student_delete",
+        "post",
+        _member("class_student_delete"),
+        codes(302, 403, 404, 302, 404, 403),
+    ),
+    ("my_data", "get", _named("my_data"), codes(302, 200, 200, 403, 403, 403)),
+    ("my_data_export", "get", _named("my_data_export"), codes(302, 200, 200, 403, 403, 403)),
+    # Teacher invitations: teachers make and revoke their own (admins: in the admin).
+    (
+        "teacher_invitations",
+        "get",
+        _named("teacher_invitations"),
+        codes(302, 403, 403, 200, 200, 403),
+    ),
+    (
+        "teacher_invitations",
+        "post",
+        _named("teacher_invitations"),
+        codes(302, 403, 403, 302, 302, 403),
+    ),
+    (
+        "teacher_invitation_revoke",
+        "post",
+        _invitation("teacher_invitation_revoke"),
+        codes(302, 403, 403, 302, 404, 403),
+    ),
 ]
 
 # Valid bodies, so that a 302 for an allowed user means the action happened.
@@ -185,6 +251,7 @@ POST_DATA = {
         "order": "as_written",
         "case_rule": "strict",
     },
+    "teacher_invitations": {"note": "Mr Ink"},
     "exercise_edit": {
         "title": "Digits",
         "characters": "0123",

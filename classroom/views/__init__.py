@@ -5,7 +5,7 @@
 replays, verdicts, a student's own progress). How pages answer the access rules: `pages`.
 """
 
-from classroom.views.accounts import home, signup
+from classroom.views.accounts import home, signup, teacher_invitation_revoke, teacher_invitations
 from classroom.views.classes import (
     class_archive,
     class_create,
@@ -42,11 +42,14 @@ from classroom.views.sign_in import (
 )
 from classroom.views.students import (
     class_student_card,
+    class_student_data,
     class_student_delete,
     class_student_export,
     class_student_password,
     class_student_unlock,
     class_students_add,
+    my_data,
+    my_data_export,
 )
 
 __all__ = [
@@ -69,6 +72,7 @@ __all__ = [
     "class_sign_in_student",
     "class_student",
     "class_student_card",
+    "class_student_data",
     "class_student_delete",
     "class_student_export",
     "class_student_password",
@@ -81,7 +85,11 @@ __all__ = [
     "exercise_edit",
     "exercise_list",
     "home",
+    "my_data",
+    "my_data_export",
     "my_progress",
     "practice",
     "signup",
+    "teacher_invitation_revoke",
+    "teacher_invitations",
 ]  # fmt: skip

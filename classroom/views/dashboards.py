@@ -129,7 +129,8 @@ class _Echo:
 
 @login_required
 def class_attempts_csv(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
-    """The class's attempts as CSV, with the dashboard's filters; no ink, no images."""
+    """The class's attempts as CSV, with the dashboard's filters; no ink, no images;
+    audited."""
     classroom = watched_classroom(request, pk)
     form, filters = _dashboard_filters(request, classroom)
     if form.errors:
@@ -137,6 +138,9 @@ def class_attempts_csv(request: HttpRequest, pk: int) -> HttpResponse | Streamin
         return HttpResponseBadRequest(
             f"bad_filter: {name}: {problems[0]}\n", content_type="text/plain"
         )
+    services.class_export_record(
+        actor=user_of(request), classroom=classroom, filters=filters.as_query()
+    )
     rows = (
         selectors.class_attempts(classroom=classroom, filters=filters)
         .order_by("created_at", "id")
