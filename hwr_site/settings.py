@@ -70,6 +70,13 @@ def env_rate(name: str, default: str) -> str:
     return raw.strip()
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -349,6 +356,22 @@ SPECTACULAR_SETTINGS = {
 # Recognition: the model shipped in the repository unless the registry names another.
 SHIPPED_MODEL_DIR = BASE_DIR / "recognition" / "shipped_model"
 RECOGNIZER_TIMEOUT_S = env_float("RECOGNIZER_TIMEOUT_S", 2.0)
+# The runtime a process serves the model on (docs/decisions/015-batched-inference.md):
+# LiteRT, or ONNX Runtime over model.onnx (python -m recognition.engine.onnx_export DIR) on
+# its CPU or CUDA provider; cuda without a CUDA build or a GPU runs on the CPU, with a warning.
+INFERENCE_RUNTIME = env_choice("INFERENCE_RUNTIME", "litert", ("litert", "onnxruntime"))
+INFERENCE_PROVIDER = env_choice("INFERENCE_PROVIDER", "cpu", ("cpu", "cuda"))
+if INFERENCE_PROVIDER == "cuda" and INFERENCE_RUNTIME != "onnxruntime":
+    raise ImproperlyConfigured("INFERENCE_PROVIDER=cuda needs INFERENCE_RUNTIME=onnxruntime")
+# Live predictions recognised together: up to this many tasks already running in an
+# inference worker on Celery's thread pool (--pool threads --concurrency >= this), the
+# first waiting at most INFERENCE_BATCH_WAIT_MS for the others. 1: one at a time (solo pool).
+INFERENCE_BATCH_SIZE = env_int("INFERENCE_BATCH_SIZE", 1)
+INFERENCE_BATCH_WAIT_MS = env_float("INFERENCE_BATCH_WAIT_MS", 2.0)
+if INFERENCE_BATCH_SIZE < 1 or not 0 <= INFERENCE_BATCH_WAIT_MS <= 50:
+    raise ImproperlyConfigured(
+        "INFERENCE_BATCH_SIZE must be at least 1 and INFERENCE_BATCH_WAIT_MS 0 to 50"
+    )
 # Ink JSONL files an admin may train new versions on.
 TRAINING_DATA_DIR = env_path("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 

@@ -84,7 +84,9 @@ def model_dir_for(version_or_path: str | None) -> Path:
 def active_recognizer() -> Recognizer:
     """The active model, loaded once per process and cached by version."""
     try:
-        recognizer = load_recognizer(active_model_dir())
+        recognizer = load_recognizer(
+            active_model_dir(), settings.INFERENCE_RUNTIME, settings.INFERENCE_PROVIDER
+        )
     except Exception:
         metrics.model_load_failed()
         raise

@@ -1,5 +1,6 @@
 """Recognition as the platform uses it: one entry for the web, the API, sockets and tasks."""
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,12 @@ from prometheus_client import Counter, Histogram
 
 from audit.services import audit_record
 from hwr_site.api_errors import DomainError
+from recognition import metrics
+from recognition.engine.batching import MicroBatcher
 from recognition.engine.export import read_model_card
 from recognition.engine.formation import Assessment, assess
 from recognition.engine.guides import Guides, apply_guides, parse_guides
-from recognition.engine.ink import parse_ink
+from recognition.engine.ink import Ink, parse_ink
 from recognition.engine.labels import parse_charset
 from recognition.engine.runtime import Recognition
 from recognition.models import ModelVersion
@@ -53,6 +56,46 @@ def ink_recognize(
     lines = parse_guides(guides)
     ink = parse_ink(strokes)
     recognition = _observe(active_recognizer().recognize(ink, charset=allowed), source)
+    return apply_guides(recognition, ink, lines, allowed)
+
+
+_batcher: MicroBatcher[tuple[Ink, str | None], Recognition] | None = None
+_batcher_lock = threading.Lock()
+
+
+def _recognize_batch(drawings: list[tuple[Ink, str | None]]) -> list[Recognition]:
+    metrics.INFERENCE_BATCH_SIZE.observe(len(drawings))
+    return active_recognizer().recognize_many(list(drawings))  # the model active now
+
+
+def _live_batcher() -> MicroBatcher[tuple[Ink, str | None], Recognition]:
+    global _batcher
+    with _batcher_lock:
+        if _batcher is None:
+            _batcher = MicroBatcher(
+                _recognize_batch,
+                max_size=settings.INFERENCE_BATCH_SIZE,
+                max_wait_s=settings.INFERENCE_BATCH_WAIT_MS / 1000,
+            )
+        return _batcher
+
+
+def ink_recognize_batched(
+    *,
+    strokes: Any,
+    charset: str | None = None,
+    source: str = "live",
+    guides: Guides | dict[str, Any] | None = None,
+) -> Recognition:
+    """`ink_recognize`, with the model run once for every drawing this process's threads
+    are recognising at the same time (up to `INFERENCE_BATCH_SIZE`, the first waiting at
+    most `INFERENCE_BATCH_WAIT_MS`): the same answer. Bad input raises here, before it
+    could hold up anyone else's batch.
+    """
+    allowed = parse_charset(charset)
+    lines = parse_guides(guides)
+    ink = parse_ink(strokes)
+    recognition = _observe(_live_batcher().submit((ink, allowed)), source)
     return apply_guides(recognition, ink, lines, allowed)
 
 
