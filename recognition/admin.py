@@ -144,6 +144,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "comparison",
         "sources_text",
         "params_text",
+        "card_text",
     ]
     fieldsets = [
         (
@@ -172,7 +173,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                     "params_text",
                     "training_log",
                     "artifact_dir",
-                    "model_card",
+                    "card_text",
                 ],
                 "classes": ["collapse"],
             },
@@ -294,6 +295,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="Parameters")
     def params_text(self, obj: ModelVersion) -> str:
         return _plain_fields(obj.params or {})
+
+    @admin.display(description="Model card")
+    def card_text(self, obj: ModelVersion) -> str:
+        # Its metrics are the tables above; the rest as plain fields.
+        return _plain_fields({k: v for k, v in (obj.model_card or {}).items() if k != "metrics"})
 
     # Pages
 
@@ -436,6 +442,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "active_score": _pct(below[1]),
             "table": _metrics_table(rows),
             "checkbox_name": ACTION_CHECKBOX_NAME,
+            "media": self.media,
         }
         return TemplateResponse(
             request, "admin/recognition/modelversion/activate_confirmation.html", context
@@ -522,9 +529,12 @@ def _plain_fields(values: dict[str, Any]) -> SafeString | str:
 
     def shown(value: Any) -> str:
         if isinstance(value, list):
+            if any(isinstance(v, dict | list) for v in value):
+                return f"{len(value)} entries"
             return ", ".join(str(v).rsplit("/", 1)[-1] for v in value) or "none"
-        if isinstance(value, dict):
-            return ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
+        if isinstance(value, dict):  # one level: deeper structures stay in the stored card
+            flat = [f"{k}: {v}" for k, v in value.items() if not isinstance(v, dict | list)]
+            return ", ".join(flat) or "none"
         return "-" if value is None else str(value)
 
     return format_html(
