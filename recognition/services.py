@@ -21,7 +21,7 @@ from recognition.engine.ink import Ink, parse_ink
 from recognition.engine.labels import parse_charset
 from recognition.engine.runtime import Recognition
 from recognition.models import ModelVersion
-from recognition.selectors import active_recognizer
+from recognition.selectors import HEADLINE_METRIC, active_recognizer, score_below_active
 
 RECOGNITIONS = Counter(
     "inkwell_recognitions_total", "Characters recognised", ["source", "rejected"]
@@ -135,11 +135,6 @@ class RegistryError(DomainError):
     """A registry action that cannot be done as asked."""
 
 
-def _metric(version: ModelVersion, key: str) -> float | None:
-    value = (version.metrics or {}).get(key)
-    return float(value) if isinstance(value, int | float) else None
-
-
 def model_register_shipped() -> ModelVersion | None:
     """Register the model shipped in the repository as the first, active version.
 
@@ -201,15 +196,15 @@ def _activate_locked(*, version: ModelVersion, confirm_worse: bool) -> ModelVers
     current = (
         ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
     )
-    if current is not None and not confirm_worse:
-        new, old = _metric(version, "top1"), _metric(current, "top1")
-        if new is not None and old is not None and new < old:
-            raise RegistryError(
-                "worse_than_active",
-                f"Version {version.name} scores worse than the active version "
-                f"{current.name} on the holdout (top1 {new:.3f} < {old:.3f}); confirm to "
-                "activate it anyway.",
-            )
+    below = score_below_active(version, current)
+    if below is not None and not confirm_worse:
+        assert current is not None
+        raise RegistryError(
+            "worse_than_active",
+            f"Version {version.name} scores worse than the active version {current.name} on "
+            f"the holdout ({HEADLINE_METRIC} {below[0]:.3f} < {below[1]:.3f}); confirm to "
+            "activate it anyway.",
+        )
     if current is not None:
         current.status = ModelVersion.Status.RETIRED
         current.save(update_fields=["status"])
