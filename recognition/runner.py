@@ -6,7 +6,7 @@ progress. It runs at a lower CPU priority, so live recognition keeps the machine
 TensorFlow never loads into the server. Its life is the server's: it stops, marking the
 version failed, when the server that started it goes away; the server marks failed a run
 whose process died (`runner_gone`), so no version stays "training" after a restart.
-(docs/decisions/013-embedded-training-in-a-child-process.md)
+(docs/decisions/016-embedded-training-in-a-child-process.md)
 """
 
 import logging
