@@ -1,5 +1,7 @@
 """Template helpers for the site's pages."""
 
+from typing import Any
+
 from django import template
 from django.urls import NoReverseMatch, reverse
 
@@ -13,3 +15,9 @@ def url_or(name: str, fallback: str) -> str:
         return reverse(name)
     except NoReverseMatch:
         return fallback
+
+
+@register.filter
+def words_for(exercise: Any, student: Any) -> list[str]:
+    """The words `student` practises in a words or own-name exercise."""
+    return list(exercise.words_for(student)) if getattr(student, "is_student", False) else []

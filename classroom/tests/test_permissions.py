@@ -22,6 +22,7 @@ from classroom.tests.factories import (
     StudentFactory,
     TeacherFactory,
 )
+from recognition.engine.labels import LETTERS
 
 
 @dataclass
@@ -29,6 +30,8 @@ class World:
     classroom: Classroom
     exercise: Exercise
     users: dict[str, User | None]
+    words: Exercise | None = None  # a words exercise
+    own_name: Exercise | None = None  # each student's own name
 
 
 @pytest.fixture
@@ -52,6 +55,10 @@ def world(db) -> World:
             "other_teacher": other_teacher,
             "staff": StaffFactory.create(),
         },
+        words=ExerciseFactory.create(
+            classroom=classroom, kind="words", words="cat sun", characters="catsun"
+        ),
+        own_name=ExerciseFactory.create(classroom=classroom, kind="own_name", characters=LETTERS),
     )
 
 
@@ -74,6 +81,18 @@ def _member_url(w: World) -> str:
 
 def _practice_url(w: World) -> str:
     return reverse("practice", kwargs={"exercise_id": w.exercise.pk})
+
+
+def _of_kind(name: str, kind: str) -> Url:
+    """A page of the class's words (or own-name) exercise."""
+
+    def url(w: World) -> str:
+        exercise = w.words if kind == "words" else w.own_name
+        assert exercise is not None
+        key = "exercise_id" if name == "practice" else "pk"
+        return reverse(name, kwargs={key: exercise.pk})
+
+    return url
 
 
 def _named(name: str) -> Url:
@@ -118,6 +137,30 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
         codes(302, 403, 404, 302, 404, 403),
     ),
     ("practice", "get", _practice_url, codes(302, 200, 404, 403, 404, 403)),
+    # Words and own names (issue 15): the same rules as any exercise.
+    (
+        "exercise_create_words",
+        "post",
+        _class("exercise_create"),
+        codes(302, 403, 404, 302, 404, 403),
+    ),
+    (
+        "exercise_create_name",
+        "post",
+        _class("exercise_create"),
+        codes(302, 403, 404, 302, 404, 403),
+    ),
+    (
+        "words_detail",
+        "get",
+        _of_kind("exercise_detail", "words"),
+        codes(302, 200, 404, 200, 404, 200),
+    ),
+    ("name_detail", "get", _of_kind("exercise_detail", "own"), codes(302, 200, 404, 200, 404, 200)),
+    ("words_edit", "post", _of_kind("exercise_edit", "words"), codes(302, 403, 404, 302, 404, 403)),
+    ("name_edit", "get", _of_kind("exercise_edit", "own"), codes(302, 403, 404, 200, 404, 403)),
+    ("words_practice", "get", _of_kind("practice", "words"), codes(302, 200, 404, 403, 404, 403)),
+    ("name_practice", "get", _of_kind("practice", "own"), codes(302, 200, 404, 403, 404, 403)),
     ("draw", "get", _named("draw"), codes(302, 200, 200, 200, 200, 200)),
     ("admin", "get", lambda w: reverse("admin:index"), codes(302, 302, 302, 302, 302, 200)),
 ]
@@ -129,6 +172,28 @@ POST_DATA = {
     "exercise_create": {
         "title": "Digits",
         "characters": "0123",
+        "repetitions": "2",
+        "order": "as_written",
+        "case_rule": "strict",
+    },
+    "exercise_create_words": {
+        "kind": "words",
+        "title": "Words",
+        "words": "cat dog",
+        "repetitions": "2",
+        "order": "as_written",
+        "case_rule": "strict",
+    },
+    "exercise_create_name": {
+        "kind": "own_name",
+        "title": "My name",
+        "repetitions": "2",
+        "order": "as_written",
+        "case_rule": "strict",
+    },
+    "words_edit": {
+        "title": "Words",
+        "words": "sun",
         "repetitions": "2",
         "order": "as_written",
         "case_rule": "strict",
@@ -194,3 +259,14 @@ def test_it_does_not_let_a_teacher_remove_someone_outside_the_class(
         "class_remove_student", kwargs={"pk": world.classroom.pk, "student_id": outsider.pk}
     )
     assert client_as(world.users["teacher"]).post(url).status_code == 404
+
+
+def test_a_teachers_allowed_words_and_name_posts_create_those_exercises(
+    world: World, client_as: Callable[[User | None], Client]
+) -> None:
+    client = client_as(world.users["teacher"])
+    url = reverse("exercise_create", kwargs={"pk": world.classroom.pk})
+    assert client.post(url, POST_DATA["exercise_create_words"]).status_code == 302
+    assert client.post(url, POST_DATA["exercise_create_name"]).status_code == 302
+    made = world.classroom.exercises.filter(title__in=["Words", "My name"])
+    assert sorted(made.values_list("kind", "words")) == [("own_name", ""), ("words", "cat dog")]
