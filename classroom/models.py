@@ -354,6 +354,7 @@ class Attempt(models.Model):
             # Covers every dashboard aggregate (PostgreSQL index-only scans): the rows carry
             # ink and an image, and reading those pages made a 20,000-attempt class slow.
             # Key columns rather than INCLUDE, which SQLite (embedded mode) does not know.
+            # `id` too: the aggregates count ids, and without it every scan read the table.
             models.Index(
                 fields=[
                     "exercise",
@@ -366,6 +367,7 @@ class Attempt(models.Model):
                     "score",
                     "verified",
                     "failed_checks",
+                    "id",
                 ],
                 name="attempt_dashboard_cover",
             ),

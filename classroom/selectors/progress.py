@@ -72,20 +72,27 @@ def completed_words(
 
 
 def progress_for(
-    *, exercises: Iterable[Exercise], students: Iterable[User]
+    *,
+    exercises: Iterable[Exercise],
+    students: Iterable[User],
+    correct_writes: dict[tuple[int, int], dict[str, int]] | None = None,
 ) -> dict[tuple[int, int], Progress]:
     """Progress of each student in each exercise, keyed by (exercise id, student id).
 
     One query whatever the numbers (two with words exercises): correct attempts are counted
     per exercise, student and character in the database, then each character is capped at
     `repetitions`; a words exercise counts the words written in full, each capped likewise.
+    `correct_writes` (those counts, keyed the same way) spares the query when a caller has
+    them from its own scan of every attempt of these exercises.
     """
     exercise_list = list(exercises)
     student_list = list(students)
     student_ids = [s.pk for s in student_list]
     by_characters = [e.pk for e in exercise_list if not e.is_words]
     counts: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
-    if by_characters and student_ids:
+    if correct_writes is not None:
+        counts.update(correct_writes)
+    elif by_characters and student_ids:
         rows = (
             Attempt.objects.filter(
                 exercise__in=by_characters,

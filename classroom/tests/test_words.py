@@ -273,3 +273,37 @@ def test_progress_of_words_and_characters_takes_two_queries_for_a_whole_class(
         progress = selectors.progress_for(exercises=[words, letters], students=students)
     assert all(progress[(words.pk, s.pk)].done == 1 for s in students)
     assert all(progress[(letters.pk, s.pk)].done == 1 for s in students)
+
+
+def _dashboard_queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_dashboard_shows_each_word_and_costs_the_same_queries_for_5_or_40_students(
+    client_as, classroom: Classroom, words: Exercise
+) -> None:
+    def grow(n: int) -> None:
+        for _ in range(n):
+            s = StudentFactory.create()
+            MembershipFactory.create(classroom=classroom, student=s)
+            _letters(s, words, "cat", 1)
+            AttemptFactory.create(student=s, exercise=words, target="o", word="dog", word_write=2,
+                                  letter_index=1, correct=False, status="recognized")  # fmt: skip
+
+    client = client_as(classroom.teacher)
+    url = reverse("class_dashboard", kwargs={"pk": classroom.pk})
+    grow(5)
+    small = _dashboard_queries(client, url)
+    grow(35)
+    assert _dashboard_queries(client, url) == small
+    response = client.get(url)
+    rows = {r.word: r for r in response.context["dashboard"].words}
+    assert (rows["cat"].students, rows["cat"].writes, rows["cat"].hardest) == (40, 40, "")
+    assert (rows["dog"].writes, rows["dog"].hardest, rows["dog"].hardest_missed) == (0, "o", 40)
+    html = response.content.decode()
+    assert 'id="words"' in html and 'data-word="dog"' in html and "1 / 4 words" in html
