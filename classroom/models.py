@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from classroom.words import NAME_CHARSET, letters_of, name_word, parse_words
 from recognition.engine.labels import CLASSES
 
 # No 0/O or 1/I: codes are read aloud and copied from a board by children.
@@ -184,7 +185,13 @@ def validate_characters(value: str) -> None:
 
 
 class Exercise(models.Model):
-    """Characters a teacher asks a class to practise, each a number of times."""
+    """Characters a teacher asks a class to practise, each a number of times; or words, or
+    each student's own name, written letter by letter (`classroom.words`)."""
+
+    class Kind(models.TextChoices):
+        CHARACTERS = "characters", "Characters"
+        WORDS = "words", "Words"
+        OWN_NAME = "own_name", "Each student's own name"
 
     class Order(models.TextChoices):
         AS_WRITTEN = "as_written", "As written"
@@ -196,6 +203,10 @@ class Exercise(models.Model):
 
     classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="exercises")
     title = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CHARACTERS)
+    # Words: the teacher's words, one space between them; `characters` then holds their
+    # letters (each once), and an own-name exercise every letter a name may use.
+    words = models.CharField(max_length=160, blank=True)
     characters = models.CharField(
         max_length=len(CHARACTER_CLASSES),
         validators=[validate_characters],
@@ -241,7 +252,43 @@ class Exercise(models.Model):
 
     @property
     def total_writes(self) -> int:
+        """Writes to finish a characters or words exercise (an own name: `words_for`)."""
+        if self.kind == self.Kind.WORDS:
+            return len(self.word_list) * self.repetitions
         return len(self.characters) * self.repetitions
+
+    @classmethod
+    def stored_fields(cls, *, kind: str, words: str, characters: str) -> tuple[str, str]:
+        """The `words` and `characters` stored for an exercise of `kind`: a words exercise
+        keeps its checked words and practises their letters, an own-name one has no words and
+        may use every letter a name can have, a characters one has no words. Raises
+        ValidationError (on `words`) for bad words."""
+        if kind == cls.Kind.WORDS:
+            try:
+                checked = parse_words(words)
+            except ValidationError as error:
+                raise ValidationError({"words": error}) from None
+            return " ".join(checked), letters_of(checked)
+        if kind == cls.Kind.OWN_NAME:
+            return "", NAME_CHARSET
+        return "", characters
+
+    @property
+    def is_words(self) -> bool:
+        """Practised word by word, letter by letter: words or the student's own name."""
+        return self.kind != self.Kind.CHARACTERS
+
+    @property
+    def word_list(self) -> list[str]:
+        return self.words.split()
+
+    def words_for(self, student: "User") -> list[str]:
+        """The words `student` practises: the teacher's, or their own name (none when their
+        name has no letter that can be practised)."""
+        if self.kind == self.Kind.OWN_NAME:
+            word = name_word(student).word
+            return [word] if word else []
+        return self.word_list
 
     def accepts(self, *, target: str, label: str) -> bool:
         """Whether the recognised `label` counts as a correct `target` under the case rule."""
@@ -280,6 +327,11 @@ class Attempt(models.Model):
     )
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="attempts")
     target = models.CharField(max_length=1)
+    # In a words exercise: the word, which write of a word this is (1, 2, ... for the
+    # student in the exercise) and the target's place in the word.
+    word = models.CharField(max_length=16, blank=True)
+    word_write = models.PositiveIntegerField(null=True, blank=True)
+    letter_index = models.PositiveSmallIntegerField(null=True, blank=True)
     ink = models.JSONField(help_text="Strokes with timings, as CONTRACTS section 1.")
     image = models.BinaryField(blank=True, default=b"")
     predicted_label = models.CharField(max_length=1, blank=True)
@@ -329,6 +381,7 @@ class Attempt(models.Model):
             # Covers every dashboard aggregate (PostgreSQL index-only scans): the rows carry
             # ink and an image, and reading those pages made a 20,000-attempt class slow.
             # Key columns rather than INCLUDE, which SQLite (embedded mode) does not know.
+            # `id` too: the aggregates count ids, and without it every scan read the table.
             models.Index(
                 fields=[
                     "exercise",
@@ -341,6 +394,7 @@ class Attempt(models.Model):
                     "score",
                     "verified",
                     "failed_checks",
+                    "id",
                 ],
                 name="attempt_dashboard_cover",
             ),

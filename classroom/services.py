@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -33,7 +34,7 @@ from classroom.models import (
     new_join_code,
     normalize_join_code,
 )
-from classroom.selectors import practice_charset
+from classroom.selectors import WordPlace, practice_charset
 from recognition.answers import recognition_answer
 from recognition.engine.guides import Guides
 from recognition.engine.ink import parse_ink
@@ -269,11 +270,19 @@ class ExerciseFields:
     due_at: datetime | None
     show_tracing: bool
     tries: int = DEFAULT_TRIES
+    kind: str = Exercise.Kind.CHARACTERS
+    words: str = ""
 
 
 def _apply(exercise: Exercise, fields: ExerciseFields) -> None:
     exercise.title = fields.title.strip()
-    exercise.characters = "".join(fields.characters.split())
+    if exercise.pk is None:  # the kind is chosen once: attempts are counted by it
+        exercise.kind = fields.kind
+    if exercise.kind not in Exercise.Kind.values:
+        raise ValidationError({"kind": "Choose characters, words or own name."}, code="bad_kind")
+    exercise.words, exercise.characters = Exercise.stored_fields(
+        kind=exercise.kind, words=fields.words, characters="".join(fields.characters.split())
+    )
     exercise.repetitions = fields.repetitions
     exercise.order = fields.order
     exercise.case_rule = fields.case_rule
@@ -385,14 +394,18 @@ def attempt_submit(
     time_taken_ms: int | None,
     submission_id: str | None = None,
     guides: Guides | None = None,
+    place: WordPlace | None = None,
 ) -> tuple[Attempt, bool]:
     """Store what the student drew for `target`, before anything else happens to it.
 
     Returns the attempt and whether it is new: the same `submission_id` (or, without one,
     the same drawing) returns the attempt already stored. The ink is validated first
     (InkError: nothing is stored); `guides` are the canvas's lines it was drawn on. The
-    attempt starts `pending` and is recognised and assessed by `attempt_recognize`.
+    attempt starts `pending` and is recognised and assessed by `attempt_recognize`. In a
+    words exercise `place` says which letter of which write of a word it is (its target).
     """
+    if place is not None and place.letter != target:
+        raise ClassroomError("bad_target", "The target is not the letter of the word.")
     ink = parse_ink(strokes)
     image = raster_to_png(ink_to_raster(ink), scale=2)
     with transaction.atomic():
@@ -406,6 +419,9 @@ def attempt_submit(
                 "image": image,
                 "time_taken_ms": time_taken_ms,
                 "guides": guides.as_dict() if guides is not None else None,
+                "word": place.word if place is not None else "",
+                "word_write": place.write if place is not None else None,
+                "letter_index": place.index if place is not None else None,
             },
         )
     return attempt, created

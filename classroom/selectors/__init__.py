@@ -43,7 +43,14 @@ from classroom.selectors.dashboard import (
     confusion_attempts,
 )
 from classroom.selectors.needs_help import NeedsHelp, class_needs_help
-from classroom.selectors.practice import practice_charset, practice_next_target, practice_plan
+from classroom.selectors.practice import (
+    WordPlace,
+    practice_charset,
+    practice_next_target,
+    practice_plan,
+    word_next,
+    word_plan,
+)
 from classroom.selectors.progress import (
     CharacterProgress,
     ExerciseWithProgress,
@@ -51,6 +58,7 @@ from classroom.selectors.progress import (
     RosterRow,
     StudentProgress,
     class_roster,
+    completed_words,
     exercise_roster,
     next_exercise_of,
     progress_for,
@@ -100,6 +108,7 @@ __all__ = [
     "TimelinePoint",
     "Totals",
     "TrainingVerifier",
+    "WordPlace",
     "all_classes",
     "class_attempts",
     "class_card_kinds",
@@ -109,6 +118,7 @@ __all__ = [
     "class_roster",
     "classroom_exercises",
     "classroom_students",
+    "completed_words",
     "confusion_attempts",
     "exercise_roster",
     "invitation_by_code",
@@ -136,4 +146,6 @@ __all__ = [
     "training_verifiers",
     "verified_training_attempts",
     "verified_training_count",
+    "word_next",
+    "word_plan",
 ]  # fmt: skip

@@ -24,6 +24,7 @@ from classroom.tests.factories import (
     StudentFactory,
     TeacherFactory,
 )
+from recognition.engine.labels import LETTERS
 
 
 @dataclass
@@ -32,6 +33,8 @@ class World:
     exercise: Exercise
     users: dict[str, User | None]
     invitation: TeacherInvitation
+    words: Exercise | None = None  # a words exercise
+    own_name: Exercise | None = None  # each student's own name
 
 
 @pytest.fixture
@@ -57,6 +60,10 @@ def world(db) -> World:
             "other_teacher": other_teacher,
             "staff": StaffFactory.create(),
         },
+        words=ExerciseFactory.create(
+            classroom=classroom, kind="words", words="cat sun", characters="catsun"
+        ),
+        own_name=ExerciseFactory.create(classroom=classroom, kind="own_name", characters=LETTERS),
     )
 
 
@@ -111,6 +118,18 @@ def _invitation(name: str) -> Url:
 
 def _practice_url(w: World) -> str:
     return reverse("practice", kwargs={"exercise_id": w.exercise.pk})
+
+
+def _of_kind(name: str, kind: str) -> Url:
+    """A page of the class's words (or own-name) exercise."""
+
+    def url(w: World) -> str:
+        exercise = w.words if kind == "words" else w.own_name
+        assert exercise is not None
+        key = "exercise_id" if name == "practice" else "pk"
+        return reverse(name, kwargs={key: exercise.pk})
+
+    return url
 
 
 def _named(name: str) -> Url:
@@ -185,6 +204,30 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
         codes(405, 405, 405, 405, 405, 405),
     ),
     ("class_student_card", "post", _member_card_url, codes(302, 403, 404, 200, 404, 403)),
+    # Words and own names (issue 15): the same rules as any exercise.
+    (
+        "exercise_create_words",
+        "post",
+        _class("exercise_create"),
+        codes(302, 403, 404, 302, 404, 403),
+    ),
+    (
+        "exercise_create_name",
+        "post",
+        _class("exercise_create"),
+        codes(302, 403, 404, 302, 404, 403),
+    ),
+    (
+        "words_detail",
+        "get",
+        _of_kind("exercise_detail", "words"),
+        codes(302, 200, 404, 200, 404, 200),
+    ),
+    ("name_detail", "get", _of_kind("exercise_detail", "own"), codes(302, 200, 404, 200, 404, 200)),
+    ("words_edit", "post", _of_kind("exercise_edit", "words"), codes(302, 403, 404, 302, 404, 403)),
+    ("name_edit", "get", _of_kind("exercise_edit", "own"), codes(302, 403, 404, 200, 404, 403)),
+    ("words_practice", "get", _of_kind("practice", "words"), codes(302, 200, 404, 403, 404, 403)),
+    ("name_practice", "get", _of_kind("practice", "own"), codes(302, 200, 404, 403, 404, 403)),
     ("draw", "get", _named("draw"), codes(302, 200, 200, 200, 200, 200)),
     ("admin", "get", lambda w: reverse("admin:index"), codes(302, 302, 302, 302, 302, 200)),
     # A student's data (issue 16): its teacher and admins read and download it; the student
@@ -252,6 +295,28 @@ POST_DATA = {
         "case_rule": "strict",
     },
     "teacher_invitations": {"note": "Mr Ink"},
+    "exercise_create_words": {
+        "kind": "words",
+        "title": "Words",
+        "words": "cat dog",
+        "repetitions": "2",
+        "order": "as_written",
+        "case_rule": "strict",
+    },
+    "exercise_create_name": {
+        "kind": "own_name",
+        "title": "My name",
+        "repetitions": "2",
+        "order": "as_written",
+        "case_rule": "strict",
+    },
+    "words_edit": {
+        "title": "Words",
+        "words": "sun",
+        "repetitions": "2",
+        "order": "as_written",
+        "case_rule": "strict",
+    },
     "exercise_edit": {
         "title": "Digits",
         "characters": "0123",
@@ -313,3 +378,14 @@ def test_it_does_not_let_a_teacher_remove_someone_outside_the_class(
         "class_remove_student", kwargs={"pk": world.classroom.pk, "student_id": outsider.pk}
     )
     assert client_as(world.users["teacher"]).post(url).status_code == 404
+
+
+def test_a_teachers_allowed_words_and_name_posts_create_those_exercises(
+    world: World, client_as: Callable[[User | None], Client]
+) -> None:
+    client = client_as(world.users["teacher"])
+    url = reverse("exercise_create", kwargs={"pk": world.classroom.pk})
+    assert client.post(url, POST_DATA["exercise_create_words"]).status_code == 302
+    assert client.post(url, POST_DATA["exercise_create_name"]).status_code == 302
+    made = world.classroom.exercises.filter(title__in=["Words", "My name"])
+    assert sorted(made.values_list("kind", "words")) == [("own_name", ""), ("words", "cat dog")]
