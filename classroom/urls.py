@@ -1,3 +1,5 @@
+from axes.decorators import axes_dispatch
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from classroom import views
@@ -5,6 +7,10 @@ from classroom import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/signup/", views.signup, name="signup"),
+    # A locked-out address or account is answered before the form runs: no password hashed,
+    # no failure recorded (a flood of refused logins stays cheap); the rest of the account
+    # pages are Django's.
+    path("accounts/login/", axes_dispatch(auth_views.LoginView.as_view()), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("classes/", views.class_list, name="class_list"),
     path("classes/new/", views.class_create, name="class_create"),

@@ -242,11 +242,19 @@ FASTPATH_DISPATCH = env_bool("FASTPATH_DISPATCH", FASTPATH)
 # Threads an ASGI server process runs requests (Django's synchronous part) on, through
 # a2wsgi (hwr_site/asgi.py); further requests wait for a free one.
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
+# The interpreter's switch interval in an ASGI process (hwr_site/startup.py): how long the
+# event loop may wait for the GIL while a request thread runs Python. Python's default is 5.
+ASGI_SWITCH_INTERVAL_MS = env_float("ASGI_SWITCH_INTERVAL_MS", 1.0)
+if ASGI_SWITCH_INTERVAL_MS <= 0:
+    raise ImproperlyConfigured("ASGI_SWITCH_INTERVAL_MS must be more than 0")
 # Health checks never wait for those threads (hwr_site/probes.py), and requests that hash a
 # password get at most PASSWORD_SLOTS of them at a time (hwr_site/bulkhead.py).
 HEALTHZ_ON_LOOP = env_bool("HEALTHZ_ON_LOOP", True)
 PASSWORD_SLOTS = env_int("PASSWORD_SLOTS", 1)
 PASSWORD_WAIT_S = env_float("PASSWORD_WAIT_S", 10.0)
+# A refused one (429) is answered this much later, its slot already free: a flooding client
+# cannot loop through cheap refusals as fast as they are answered.
+PASSWORD_REFUSAL_DELAY_S = env_float("PASSWORD_REFUSAL_DELAY_S", 1.0)
 PASSWORD_PATHS = ["/accounts/", "/admin/login/", "/admin/password_change/"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
