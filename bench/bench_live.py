@@ -64,8 +64,11 @@ async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset
                     if started is not None:
                         out["latencies"].append((time.perf_counter() - started) * 1000)
                         out["answered_at"].append(time.monotonic())
+                    # An older stroke's own answer may be skipped (CONTRACTS section 3): the
+                    # student waited for this one, which shows the drawing with it.
                     for older in [s for s in sent if s < frame["seq"]]:
-                        sent.pop(older)
+                        out["latencies"].append((time.perf_counter() - sent.pop(older)) * 1000)
+                        out["answered_at"].append(time.monotonic())
                         out["skipped"] += 1
                 elif frame["type"] == "error":
                     out["errors"].append(frame["code"])

@@ -70,6 +70,7 @@ class InkConsumer(RealtimeConsumer):
         return None
 
     async def closed(self, code: int) -> None:
+        self.in_flight = self.deferred = None  # nothing more goes to the recogniser
         for handle in getattr(self, "timeouts", {}).values():
             handle.cancel()
         for sending in getattr(self, "sending", set()):
