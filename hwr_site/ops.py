@@ -84,8 +84,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format; with METRICS_TOKEN set, only for `Authorization: Bearer <it>`."""
+    """Prometheus text format, only for `Authorization: Bearer <METRICS_TOKEN>`. Without a
+    token set it is a 404 unless DEBUG is on (a development server)."""
     token = settings.METRICS_TOKEN
+    if not token and not settings.DEBUG:
+        # Off rather than open: a site that runs no Prometheus need not invent a secret.
+        return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
     if token:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):

@@ -86,9 +86,15 @@ class FormRateLimitMiddleware:
                     usage = get_usage(request, group=limit.name, key=limit.key,
                                       rate=limit.rate, method="POST", increment=True)  # fmt: skip
                     if usage and usage["should_limit"]:
-                        return too_many(request, usage["time_left"], "tries")
+                        return too_many(request, _seconds_left(usage), "tries")
                     break
         return self.get_response(request)
+
+
+def _seconds_left(usage: dict[str, Any]) -> int:
+    """Until django-ratelimit's window ends: its `time_left` counts to the window's last
+    whole second, which the window still holds."""
+    return max(1, int(usage["time_left"]) + 1)
 
 
 def _usage(request: HttpRequest, group: str, key: str, rate: str, increment: bool) -> Any:
@@ -103,7 +109,7 @@ def limit_hit(request: HttpRequest, *, group: str, key: str, rate: str) -> float
     if not settings.RATE_LIMITS_ENABLED:
         return None
     usage = _usage(request, group, key, rate, increment=True)
-    return max(1, usage["time_left"]) if usage and usage["should_limit"] else None
+    return _seconds_left(usage) if usage and usage["should_limit"] else None
 
 
 def limit_used_up(request: HttpRequest, *, group: str, key: str, rate: str) -> float | None:
@@ -112,7 +118,7 @@ def limit_used_up(request: HttpRequest, *, group: str, key: str, rate: str) -> f
     if not settings.RATE_LIMITS_ENABLED:
         return None
     usage = _usage(request, group, key, rate, increment=False)
-    return max(1, usage["time_left"]) if usage and usage["count"] >= usage["limit"] else None
+    return _seconds_left(usage) if usage and usage["count"] >= usage["limit"] else None
 
 
 def window_hit(key: str, *, limit: int, window_s: int) -> float | None:

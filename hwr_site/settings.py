@@ -409,8 +409,9 @@ DISCORD_MAX_TRIES = env_int("DISCORD_MAX_TRIES", 8)
 DISCORD_RETRY_BASE_S = env_float("DISCORD_RETRY_BASE_S", 2.0)
 DISCORD_RETRY_MAX_S = env_float("DISCORD_RETRY_MAX_S", 600.0)
 
-# /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>` when it is set;
-# METRICS_TOKEN_FILE names a file holding it (a mounted secret Prometheus reads too).
+# /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a
+# 404 unless DEBUG is on. METRICS_TOKEN_FILE names a file holding it (a mounted secret
+# Prometheus reads too).
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 if not METRICS_TOKEN and env_str("METRICS_TOKEN_FILE"):
     try:

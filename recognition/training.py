@@ -337,6 +337,20 @@ def _classroom_training_file(
     return path, counts
 
 
+def version_classroom_file(*, version: ModelVersion, folder: Path) -> Path | None:
+    """The classroom attempts `version` learns from, as a train split in `folder` (None when
+    it includes none), without the verdicts of the teachers its admin left out; records on
+    the version whose verdicts went in (teacher id: verdicts)."""
+    if not version.data_sources.get("include_classroom"):
+        return None
+    path, verdicts = _classroom_training_file(
+        folder, exclude_verifiers=version.data_sources.get("exclude_verifiers", [])
+    )
+    version.data_sources = {**version.data_sources, "classroom_verdicts_by": verdicts}
+    version.save(update_fields=["data_sources"])
+    return path
+
+
 def model_train(*, version_id: int) -> ModelVersion:
     """Train, export and evaluate one queued version; it ends `ready` or `failed`.
 
@@ -387,15 +401,9 @@ def model_train(*, version_id: int) -> ModelVersion:
         work_dir.mkdir(parents=True)
         files = [str(Path(p)) for p in version.data_sources.get("files", [])]
         training_data_check(files)  # files may have gone since it was queued
-        if version.data_sources.get("include_classroom"):
-            extra, verdicts = _classroom_training_file(
-                work_dir, exclude_verifiers=version.data_sources.get("exclude_verifiers", [])
-            )
-            # Who gave the verdicts this version learnt from (teacher id: verdicts).
-            version.data_sources = {**version.data_sources, "classroom_verdicts_by": verdicts}
-            version.save(update_fields=["data_sources"])
-            if extra is not None:
-                files.append(str(extra))
+        extra = version_classroom_file(version=version, folder=work_dir)
+        if extra is not None:
+            files.append(str(extra))
         config = TrainConfig(
             data=files,
             out=str(work_dir),

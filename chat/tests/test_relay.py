@@ -331,15 +331,16 @@ def test_the_class_page_form_refuses_another_host(discord, classroom, teacher, c
 
 
 def test_metrics_count_messages_deliveries_dead_letters_and_latency(
-    discord, classroom, client, student
+    discord, classroom, client, student, settings
 ):
+    settings.METRICS_TOKEN = "scrape"
     relay_to(discord, classroom)
     discord.expect_ordered_request(WEBHOOK_PATH, method="POST").respond_with_data("", status=204)
     discord.expect_ordered_request(WEBHOOK_PATH, method="POST").respond_with_data("", status=400)
     services.message_post(user=student, classroom=classroom, body="hi")
     for key in ("ok", "bad"):
         services.delivery_attempt(delivery_id=make_delivery(classroom, key=key).pk)
-    text = client.get("/metrics").content.decode()
+    text = client.get("/metrics", headers={"Authorization": "Bearer scrape"}).content.decode()
     assert 'inkwell_discord_deliveries{status="delivered"} 1.0' in text
     assert 'inkwell_discord_deliveries{status="dead"} 1.0' in text
     assert 'inkwell_chat_messages_total{kind="text"}' in text

@@ -13,9 +13,10 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from classroom.models import Attempt, Classroom, User
-from classroom.tests.access_matrix import cases, codes, visit
+from classroom.tests.access_matrix import ACTORS, cases, codes, visit
 from classroom.tests.factories import (
     AttemptFactory,
     ClassroomFactory,
@@ -127,6 +128,9 @@ MATRIX += [
     ("api-my-attempt", "get", _attempt("api-my-attempt"), codes(403, 200, 404, 404, 404, 404)),
     ("api-my-exercises", "get", _named("api-my-exercises"), codes(403, 200, 200, 200, 200, 200)),
 ]
+# The recognize API: anyone signed in, by session or by token (CONTRACTS section 4);
+# anonymous callers and a wrong token get 403 in the error shape (decision 005).
+RECOGNIZE = codes(403, 200, 200, 200, 200, 200)
 POST_DATA = {
     "attempt_verdict": {"verdict": "correct"},
     "class_training_use": {"allowed": "on"},
@@ -263,3 +267,31 @@ async def test_an_unknown_class_cannot_be_watched(client) -> None:
     headers = await database_sync_to_async(session_headers)(client, teacher)
     communicator, _ = await open_socket(headers, "/ws/classes/999999/live/")
     assert (await communicator.receive_output(timeout=5))["code"] == 4403
+
+
+INK = {"strokes": [[[0, 0], [0, 30]]]}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("by", ["session", "token"])
+def test_the_recognize_api_answers_each_visitor(
+    world: World, client_as: Callable[[User | None], Client], actor: str, by: str
+) -> None:
+    user = world.users[actor]
+    if by == "token" and user is not None:
+        client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    else:
+        client = client_as(user)
+    response = client.post(reverse("api-recognize"), INK, content_type="application/json")
+    assert response.status_code == RECOGNIZE[actor]
+    if RECOGNIZE[actor] == 200:
+        assert response.json()["label"]
+    else:
+        assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_the_recognize_api_refuses_a_wrong_token(world: World) -> None:
+    client = Client(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    response = client.post(reverse("api-recognize"), INK, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "authentication_failed"

@@ -9,8 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from classroom import services
 from classroom.cards import card_make
@@ -136,6 +139,19 @@ def _named(name: str) -> Url:
     return lambda w: reverse(name)
 
 
+def _reset_link(*, valid: bool) -> Url:
+    """The member's password-reset link (valid: as emailed; else with a wrong token)."""
+
+    def url(w: World) -> str:
+        member = w.users["member"]
+        assert member is not None
+        token = default_token_generator.make_token(member) if valid else "set-wrong"
+        uid = urlsafe_base64_encode(force_bytes(member.pk))
+        return reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+    return url
+
+
 #                           anonymous member outsider teacher other_teacher staff
 MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
     ("home", "get", _named("home"), codes(200, 200, 200, 200, 200, 200)),
@@ -144,6 +160,39 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
     ("logout", "post", _named("logout"), codes(302, 302, 302, 302, 302, 302)),
     ("password_change", "get", _named("password_change"), codes(302, 200, 200, 200, 200, 200)),
     ("password_reset", "get", _named("password_reset"), codes(200, 200, 200, 200, 200, 200)),
+    (
+        "password_change_done",
+        "get",
+        _named("password_change_done"),
+        codes(302, 200, 200, 200, 200, 200),
+    ),
+    (
+        "password_reset_done",
+        "get",
+        _named("password_reset_done"),
+        codes(200, 200, 200, 200, 200, 200),
+    ),
+    # The emailed link is the credential: whoever holds a valid one goes on to set the
+    # password (Django keeps the token in the session and redirects); a wrong one is a page
+    # saying so.
+    (
+        "password_reset_confirm",
+        "get",
+        _reset_link(valid=True),
+        codes(302, 302, 302, 302, 302, 302),
+    ),
+    (
+        "password_reset_confirm",
+        "get",
+        _reset_link(valid=False),
+        codes(200, 200, 200, 200, 200, 200),
+    ),
+    (
+        "password_reset_complete",
+        "get",
+        _named("password_reset_complete"),
+        codes(200, 200, 200, 200, 200, 200),
+    ),
     ("class_list", "get", _named("class_list"), codes(302, 200, 200, 200, 200, 200)),
     ("class_create", "get", _named("class_create"), codes(302, 403, 403, 200, 200, 403)),
     ("class_create", "post", _named("class_create"), codes(302, 403, 403, 302, 302, 403)),
@@ -228,8 +277,60 @@ MATRIX: list[tuple[str, str, Url, dict[str, int]]] = [
     ("name_edit", "get", _of_kind("exercise_edit", "own"), codes(302, 403, 404, 200, 404, 403)),
     ("words_practice", "get", _of_kind("practice", "words"), codes(302, 200, 404, 403, 404, 403)),
     ("name_practice", "get", _of_kind("practice", "own"), codes(302, 200, 404, 403, 404, 403)),
+    # Class-managed accounts (issue 16): the class's teacher adds students, gives one a new
+    # password (its login card, 200) and lets a locked-out one back in; admins do it in the
+    # admin.
+    (
+        "class_students_add",
+        "get",
+        _class("class_students_add"),
+        codes(302, 403, 404, 200, 404, 403),
+    ),
+    (
+        "class_students_add",
+        "post",
+        _class("class_students_add"),
+        codes(302, 403, 404, 200, 404, 403),
+    ),
+    (
+        "class_student_password",
+        "post",
+        _member("class_student_password"),
+        codes(302, 403, 404, 200, 404, 403),
+    ),
+    (
+        "class_student_password",
+        "get",
+        _member("class_student_password"),
+        codes(405, 405, 405, 405, 405, 405),
+    ),
+    (
+        "class_student_unlock",
+        "post",
+        _member("class_student_unlock"),
+        codes(302, 403, 404, 302, 404, 403),
+    ),
+    (
+        "class_student_unlock",
+        "get",
+        _member("class_student_unlock"),
+        codes(405, 405, 405, 405, 405, 405),
+    ),
     ("draw", "get", _named("draw"), codes(302, 200, 200, 200, 200, 200)),
-    ("admin", "get", lambda w: reverse("admin:index"), codes(302, 302, 302, 302, 302, 200)),
+    # Operations and the API's documentation: open to every visitor (probes, API clients).
+    ("healthz", "get", _named("healthz"), codes(200, 200, 200, 200, 200, 200)),
+    ("readyz", "get", _named("readyz"), codes(200, 200, 200, 200, 200, 200)),
+    ("schema", "get", _named("schema"), codes(200, 200, 200, 200, 200, 200)),
+    ("swagger-ui", "get", _named("swagger-ui"), codes(200, 200, 200, 200, 200, 200)),
+    # Metrics answer only Prometheus's bearer token (hwr_site/tests/test_ops_access.py); with
+    # none set they are off for everyone, staff included.
+    (
+        "prometheus-django-metrics",
+        "get",
+        _named("prometheus-django-metrics"),
+        codes(404, 404, 404, 404, 404, 404),
+    ),
+    ("admin:index", "get", _named("admin:index"), codes(302, 302, 302, 302, 302, 200)),
     # A student's data (issue 16): its teacher and admins read and download it; the student
     # reads their own on their own pages; deleting is the teacher's (admins: in the admin).
     ("class_student", "get", _member("class_student"), codes(302, 403, 404, 200, 404, 200)),
@@ -285,6 +386,7 @@ POST_DATA = {
     "class_sign_in_student": {"answer": "sun,sun,sun"},  # not a picture pair: a 400
     "class_sign_in_cards": {"kind": "pictures"},
     "class_student_card": {"kind": "pictures"},
+    "class_students_add": {"names": "Newt Scamander\nNora", "kind": "words"},
     "class_create": {"name": "New class"},
     "class_edit": {"name": "Renamed"},
     "exercise_create": {

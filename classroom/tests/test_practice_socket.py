@@ -158,11 +158,16 @@ async def test_with_the_worker_down_the_attempt_is_kept_and_recognised_later(
     assert attempt.status == Attempt.Status.RECOGNIZED and attempt.correct is True
 
 
-@pytest.mark.parametrize("who", ["anonymous", "other_student", "teacher", "staff"])
+@pytest.mark.parametrize("who", ["anonymous", "other_student", "teacher", "other_teacher", "staff"])
 async def test_only_the_class_students_may_practise(
-    client, student, exercise, other_student, teacher, staff, who
+    client, student, exercise, other_student, teacher, other_teacher, staff, who
 ):
-    users = {"other_student": other_student, "teacher": teacher, "staff": staff}
+    users = {
+        "other_student": other_student,
+        "teacher": teacher,
+        "other_teacher": other_teacher,
+        "staff": staff,
+    }
     headers = [ORIGIN] if who == "anonymous" else await login(client, users[who])
     communicator, connected = await open_socket(headers, path_of(exercise))
     assert connected

@@ -78,12 +78,14 @@ def _recorded() -> set[str]:
 @pytest.fixture(scope="module")
 def exported(django_db_blocker) -> set[str]:
     """Every sample name the app's /metrics can carry (histograms and counters expanded)."""
-    from django.test import Client
+    from django.test import Client, override_settings
 
     import hwr_site.asgi  # noqa: F401 - loads the consumers, whose metrics register on import
 
-    with django_db_blocker.unblock():
-        body = Client().get("/metrics").content.decode()
+    with django_db_blocker.unblock(), override_settings(METRICS_TOKEN="scrape"):
+        response = Client().get("/metrics", headers={"Authorization": "Bearer scrape"})
+        body = response.content.decode()
+    assert response.status_code == 200
     names: set[str] = set()
     for kind_line in re.findall(r"^# TYPE (\S+) (\S+)$", body, re.M):
         name, kind = kind_line

@@ -54,14 +54,15 @@ def test_readyz_names_the_model_when_it_cannot_load(client, redis_url, tmp_path)
     assert set(response.json()["failing"]) == {"model"}
 
 
-def test_metrics_expose_requests_database_and_cache(client):
+def test_metrics_expose_requests_database_and_cache(client, settings):
+    settings.METRICS_TOKEN = "scrape"
     client.get("/healthz")
     cache.set("metrics-probe", 1)
     cache.get("metrics-probe")
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.count()
-    response = client.get("/metrics")
+    response = client.get("/metrics", headers={"Authorization": "Bearer scrape"})
     assert response.status_code == 200
     body = response.content.decode()
     assert "django_http_requests_total_by_method_total" in body

@@ -1,7 +1,16 @@
 from django.test import override_settings
 
 
-def test_metrics_are_open_without_a_token(client):
+def test_metrics_are_off_without_a_token(client, settings):
+    assert not settings.DEBUG and not settings.METRICS_TOKEN
+    response = client.get("/metrics", headers={"Authorization": "Bearer "})
+    assert response.status_code == 404
+    assert b"django_http" not in response.content
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@override_settings(DEBUG=True)
+def test_a_development_server_shows_metrics_without_a_token(client):
     response = client.get("/metrics")
     assert response.status_code == 200
     assert b"django_http_requests_total_by_method_total" in response.content
@@ -47,9 +56,11 @@ def test_the_token_can_come_from_a_file(tmp_path):
     assert out.stdout.strip() == "from-a-file"
 
 
+@override_settings(METRICS_TOKEN="s3cret-scrape")
 def test_probes_and_scrapers_may_call_a_pod_by_its_address(client):
     for path in ("/healthz", "/metrics"):
-        response = client.get(path, headers={"Host": "10.1.2.3:8000"})
+        headers = {"Host": "10.1.2.3:8000", "Authorization": "Bearer s3cret-scrape"}
+        response = client.get(path, headers=headers)
         assert response.status_code == 200, path
 
 

@@ -2,10 +2,11 @@
 page for people), and clears."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
-from axes.utils import reset
+from django.db.models import F
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -56,8 +57,14 @@ def test_an_admin_clears_a_lockout_and_the_right_password_works_again(settings, 
     assert log_in(client, student.username, PASSWORD).status_code == 429
     listed = admin_client.get("/admin/axes/accessattempt/")
     assert listed.status_code == 200 and student.username in listed.content.decode()
-    reset(username=student.username)
-    reset(ip="10.0.3.1")
+    # The admin ticks the student's rows and runs "Delete selected", confirming it.
+    rows = [str(pk) for pk in AccessAttempt.objects.values_list("pk", flat=True)]
+    assert all(f'value="{pk}"' in listed.content.decode() for pk in rows)
+    chosen = {"action": "delete_selected", "_selected_action": rows}
+    asked = admin_client.post("/admin/axes/accessattempt/", chosen)
+    assert asked.status_code == 200 and "Are you sure" in asked.content.decode()
+    done = admin_client.post("/admin/axes/accessattempt/", {**chosen, "post": "yes"})
+    assert done.status_code == 302
     assert log_in(client, student.username, PASSWORD).status_code == 302
     assert not AccessAttempt.objects.filter(username=student.username).exists()
 
@@ -83,6 +90,33 @@ def test_a_locked_out_address_is_shown_the_lockout_page_instead_of_the_form(sett
     assert Client(REMOTE_ADDR="10.0.5.3").get("/accounts/login/").status_code == 200
 
 
+def lock_out(username: str, settings) -> Client:
+    client = Client(REMOTE_ADDR="10.0.3.7")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, username, "wrong")
+    return client
+
+
+def age_the_attempts(by: timedelta) -> None:
+    """As if `by` had passed since the wrong passwords (django-axes dates each attempt)."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - by)
+
+
+def test_a_lockout_ends_after_the_cooloff_time(settings):
+    student = StudentFactory.create()
+    client = lock_out(student.username, settings)
+    assert log_in(client, student.username, PASSWORD).status_code == 429
+    age_the_attempts(settings.AXES_COOLOFF_TIME + timedelta(seconds=1))
+    assert log_in(client, student.username, PASSWORD).status_code == 302
+
+
+def test_a_lockout_holds_until_the_cooloff_time(settings):
+    student = StudentFactory.create()
+    client = lock_out(student.username, settings)
+    age_the_attempts(settings.AXES_COOLOFF_TIME - timedelta(minutes=1))
+    assert log_in(client, student.username, PASSWORD).status_code == 429
+
+
 @pytest.mark.parametrize(
     ("path", "limit"),
     [("/accounts/signup/", 10), ("/accounts/password_reset/", 5)],
@@ -102,7 +136,33 @@ def test_join_codes_are_limited_per_student():
     client.force_login(StudentFactory.create())
     for _ in range(20):
         assert client.post("/classes/join/", {"code": "WRONGCOD"}).status_code == 200
-    assert client.post("/classes/join/", {"code": "WRONGCOD"}).status_code == 429
+    refused = client.post("/classes/join/", {"code": "WRONGCOD"})
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert "Please wait a moment" in refused.content.decode()
+    other = Client()
+    other.force_login(StudentFactory.create())
+    assert other.post("/classes/join/", {"code": "WRONGCOD"}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["signup", "password-reset", "join"])
+def test_a_form_limit_clears_when_its_window_ends(settings, name):
+    # The real limit's path and key, with a window of 2 s instead of an hour.
+    row = next(row for row in settings.FORM_RATE_LIMITS if row[0] == name)
+    settings.FORM_RATE_LIMITS = [(name, row[1], "2/2s", row[3])]
+    client = Client(REMOTE_ADDR="10.0.5.1")  # a new client: its middleware reads the setting
+    if name == "join":
+        client.force_login(StudentFactory.create())
+    body = {"code": "WRONGCOD"} if name == "join" else {"username": ""}
+    for _ in range(6):  # 2 a window: refused by the third, or the fifth across a window's end
+        refused = client.post(row[1], body)
+        if refused.status_code == 429:
+            break
+    assert refused.status_code == 429
+    wait = int(refused["Retry-After"])
+    assert 0 < wait <= 2 and "Please wait a moment" in refused.content.decode()
+    time.sleep(wait + 0.1)
+    assert client.post(row[1], body).status_code != 429
 
 
 def test_the_recognize_api_is_limited_per_token(settings):

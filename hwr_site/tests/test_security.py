@@ -103,13 +103,19 @@ def test_the_development_server_starts_with_debug_and_says_so_loudly():
 
 
 @pytest.mark.django_db
-def test_a_refused_page_logs_one_line_not_a_traceback(client, caplog):
+@pytest.mark.parametrize(
+    ("path", "status", "line"),
+    [("/classes/999999/", 404, "Not Found: /classes/999999/"),
+     # A student asking for a teacher's page: PermissionDenied, which Django logs with it.
+     ("/classes/new/", 403, "Forbidden (Permission denied): /classes/new/")],
+)  # fmt: skip
+def test_a_refused_page_logs_one_line_not_a_traceback(client, caplog, path, status, line):
     student = StudentFactory.create()
     client.force_login(student)
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        assert client.get("/classes/999999/").status_code == 404
-    refused = [r for r in caplog.records if getattr(r, "status_code", 0) in (403, 404)]
-    assert refused, [r.getMessage() for r in caplog.records]
+        assert client.get(path).status_code == status
+    refused = [r for r in caplog.records if getattr(r, "status_code", 0) == status]
+    assert [r.getMessage() for r in refused] == [line]
     console = next(
         h for h in logging.getLogger().handlers
         if any(isinstance(f, ClientErrorsShort) for f in h.filters)

@@ -285,6 +285,37 @@ def test_an_admin_sees_who_gave_the_verdicts_and_can_leave_a_teachers_out(tmp_pa
     assert labels == ["a"] and verdicts == {str(trusted.pk): 1}
 
 
+@pytest.mark.django_db
+def test_a_teacher_left_out_on_the_train_form_is_left_out_of_the_training_set(
+    tmp_path, client, admin_user, shipped
+):
+    from classroom.tests.factories import AttemptFactory, ClassroomFactory, ExerciseFactory
+
+    trusted = TeacherFactory.create(first_name="Ms Quill")
+    doubtful = TeacherFactory.create(first_name="Mr Sly")
+    exercise = ExerciseFactory.create(classroom=ClassroomFactory.create(allow_training_use=True))
+    AttemptFactory.create(exercise=exercise, target="a", predicted_label="a", verified=True,
+                          correct=True, verified_by=trusted)  # fmt: skip
+    for _ in range(3):
+        AttemptFactory.create(exercise=exercise, target="a", predicted_label="a", verified=True,
+                              verified_label="q", correct=False, verified_by=doubtful)  # fmt: skip
+    client.force_login(admin_user)
+    form = {"sources": [UNIPEN], "preset": "quick", "include_classroom": "on",
+            "exclude_verifiers": [str(doubtful.pk)]}  # fmt: skip
+    assert client.post(TRAIN, form).status_code == 302
+    version = ModelVersion.objects.exclude(pk=shipped.pk).get()
+    assert version.data_sources["include_classroom"] is True
+    assert version.data_sources["exclude_verifiers"] == [doubtful.pk]
+
+    # What the training of this version reads (recognition.training.model_train).
+    path = training.version_classroom_file(version=version, folder=tmp_path)
+    assert path is not None
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(r["label"], r["verified_by"]) for r in rows] == [("a", trusted.pk)]
+    version.refresh_from_db()
+    assert version.data_sources["classroom_verdicts_by"] == {str(trusted.pk): 1}
+
+
 # The train form, failures, marks
 
 
