@@ -75,7 +75,9 @@ def mirrored(strokes):
 
 
 def practise(browser, client, student, exercise, asgi_server, viewport):
-    context = logged_in_context(browser, client, student, viewport=viewport)
+    """The practice page open, as a tablet (touch, no mouse) or a laptop shows it."""
+    touch = {"has_touch": True, "is_mobile": True} if viewport is TABLET else {}
+    context = logged_in_context(browser, client, student, viewport=viewport, **touch)
     page = context.new_page()
     page.goto(f"{asgi_server}/practice/{exercise.pk}/")
     page.wait_for_selector("#ws-status[data-state=open]", timeout=10_000)
@@ -100,15 +102,22 @@ def test_a_mirrored_5_is_backwards_and_the_child_tries_again_with_a_demonstratio
         name = f"practice_try_again_{viewport['width']}.png"
         page.screenshot(path=str(screenshot_dir / name))
         bottoms = page.evaluate(LAYOUT)
+        keys_shown = page.is_visible("#ink-keys")
         page.wait_for_selector("#ink-canvas[data-demo=done]", timeout=10_000)
         still = page.inner_text("#target-char").strip()
         submit_enabled = page.is_enabled("#btn-submit")
+        # A touch laptop passes for a laptop until the child draws with a finger.
+        page.dispatch_event("#practice", "pointerdown", {"pointerType": "touch"})
+        keys_after_touch = page.is_visible("#ink-keys")
     finally:
         context.close()
     assert "try again" in feedback and "backwards" in feedback
     assert "%" not in feedback and "recogni" not in feedback.lower()
     assert still == "5" and submit_enabled
-    assert min(bottoms["buttons"]) >= 44  # touch targets
+    assert min(bottoms["targets"].values()) >= 44, bottoms["targets"]  # touch targets
+    assert not bottoms["overflowing"], bottoms["overflowing"]  # every label fits its button
+    assert keys_shown == (viewport is LAPTOP)  # no keyboard hints on a touch tablet
+    assert not keys_after_touch
     if viewport is TABLET:  # all of it on one screen, no scrolling
         assert max(bottoms[k] for k in ("target", "canvas", "feedback", "guesses")) <= 1180
     else:
@@ -116,14 +125,22 @@ def test_a_mirrored_5_is_backwards_and_the_child_tries_again_with_a_demonstratio
 
 
 # Where the parts of the practice page end (px from the top of the page, scrolled to the
-# top) and the heights of its buttons.
+# top), the smaller side of every visible button and link of the page (its tap target),
+# and the buttons whose label is wider than the button.
 LAYOUT = """() => {
   const bottom = (sel) => document.querySelector(sel).getBoundingClientRect().bottom;
+  const shown = [...document.querySelectorAll('main button, main a[href], main summary')]
+    .filter((e) => e.getClientRects().length);
+  const name = (e) => e.id || e.textContent.trim().slice(0, 30);
   return {
     target: bottom('#target-char'), canvas: bottom('#ink-canvas'), feedback: bottom('#feedback'),
     guesses: bottom('.ink-guesses'), submit: bottom('#btn-submit'),
-    buttons: [...document.querySelectorAll('.ink-actions button')]
-      .map((b) => b.getBoundingClientRect().height),
+    targets: Object.fromEntries(shown.map((e) => {
+      const r = e.getBoundingClientRect();
+      return [name(e), Math.min(r.width, r.height)];
+    })),
+    overflowing: [...document.querySelectorAll('.ink-actions button')]
+      .filter((b) => b.scrollWidth > b.clientWidth).map(name),
   };
 }"""
 

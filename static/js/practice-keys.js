@@ -24,3 +24,11 @@ export function bindKeys(doc, { undo, clear, submit }) {
     }
   });
 }
+
+// Keyboard hints are for a keyboard: once the child draws with a finger or a pen, hide them
+// (CSS: .ink-practice[data-touch]), where the media queries took the device for a laptop.
+export function hideKeysOnTouch(root) {
+  root.addEventListener("pointerdown", (e) => {
+    if (e.pointerType === "touch" || e.pointerType === "pen") root.dataset.touch = e.pointerType;
+  });
+}

@@ -4,7 +4,7 @@
 
 import { InkCanvas } from "./ink-canvas.js";
 import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, InkSocket } from "./ink-socket.js";
-import { bindKeys } from "./practice-keys.js";
+import { bindKeys, hideKeysOnTouch } from "./practice-keys.js";
 import { FRIENDLY_ERRORS, NOT_A_TRY, describeChar, limitMessage, scoreOf } from "./practice-text.js";
 import { PracticeView } from "./practice-view.js";
 
@@ -48,6 +48,7 @@ export class PracticePage {
     const actions = { undo: () => this.undo(), clear: () => this.clear(), submit: () => this.submit() };
     this.view.onButtons({ ...actions, show: () => this.showHow() });
     bindKeys(document, actions);
+    hideKeysOnTouch(root);
     this.view.mode(this.mode);
     this._renderTarget();
     if (config.progress) this.view.progress(config.progress);
