@@ -122,6 +122,38 @@ def celery_worker(django_db_setup: None, redis_url: str) -> Iterator[None]:
 
 
 @pytest.fixture
+def batched_inference_worker(django_db_setup: None, redis_url: str) -> Iterator[int]:
+    """A real inference worker that recognises live predictions in batches
+    (INFERENCE_BATCH_SIZE=8 on Celery's thread pool); yields its metrics port."""
+    import redis
+
+    from hwr_site.celery import app
+
+    redis.Redis.from_url(redis_url).flushdb()
+    log_path = ARTIFACTS_DIR / "celery-batched-worker.log"
+    metrics_port = free_port()
+    env = _service_env(
+        redis_url,
+        INFERENCE_BATCH_SIZE="8",
+        INFERENCE_BATCH_WAIT_MS="20",
+        WORKER_METRICS_PORT=str(metrics_port),
+        WORKER_METRICS_ADDR="127.0.0.1",
+    )
+    worker_cmd = [
+        sys.executable, "-m", "celery", "-A", "hwr_site", "worker", "-Q", "inference",
+        "--pool", "threads", "--concurrency", "8",
+        "--hostname", f"test-batched-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+        "--loglevel", "INFO",
+    ]  # fmt: skip
+    with process(worker_cmd, env, log_path, stop_timeout=20) as worker:
+        try:
+            wait_until(lambda: bool(app.control.ping(timeout=0.5)), worker, 60, "Celery worker")
+        except RuntimeError as exc:
+            raise RuntimeError(f"Celery worker did not start ({exc}); see {log_path}") from exc
+        yield metrics_port
+
+
+@pytest.fixture
 def inference_paused(celery_worker: None) -> Iterator[None]:
     """The worker stops consuming the inference queue: as if every inference worker were down."""
     from hwr_site.celery import app

@@ -8,12 +8,17 @@ ten), all on PostgreSQL and Redis. Then, for `--seconds`:
 - the 30 students sit in the room (half on each server); one of them posts a message every
   0.2 s (5 a second in the room): fan-out latency is from the send to each of the 30
   sockets receiving it; lost and duplicated messages are counted per socket;
-- the same 30 draw on `/ws/recognize/` as in bench_live (2 strokes a second each);
+- the live practice load of bench_live at the same time: `--live-students` (100, as
+  bench_live; the class's 30 among them) draw on `/ws/recognize/`, 2 strokes a second each,
+  half on each server;
 - the teacher comments on an attempt 5 times a second (`POST /api/v1/attempts/<id>/comments`,
   relayed to Discord as an embed with the ink): delivery latency is from the delivery record
   to Discord accepting it, read from the database.
 
-    .venv/bin/python bench/bench_chat.py [--students 30] [--seconds 30] [--rate 5]
+    .venv/bin/python bench/bench_chat.py [--students 30] [--live-students 100] [--seconds 30]
+        [--rate 5] [--no-live | --no-room | --no-comments]
+
+The `--no-*` switches leave one load out, to see which one costs the others.
 
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/inkwell_bench_chat) and REDIS_URL
 (default redis://127.0.0.1:6379/13; flushed) say where.
@@ -23,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -66,16 +73,21 @@ teacher, _ = User.objects.get_or_create(username="bench-teacher", defaults={{"ro
 classroom, _ = Classroom.objects.get_or_create(name="Bench room", teacher=teacher)
 exercise, _ = Exercise.objects.get_or_create(classroom=classroom, title="Bench", characters="abc")
 ink = json.loads({ink!r})
-cookies, attempts = [], []
-for i in range({n}):
-    user, _ = User.objects.get_or_create(username=f"bench{{i}}", defaults={{"role": "student"}})
-    Membership.objects.get_or_create(classroom=classroom, student=user)
+def session_cookie(user):
     s = SessionStore()
     s["_auth_user_id"] = str(user.pk)
     s["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
     s["_auth_user_hash"] = user.get_session_auth_hash()
     s.create()
-    cookies.append("sessionid=" + s.session_key)
+    return "sessionid=" + s.session_key
+cookies, attempts = [], []
+for i in range(max({n}, {live})):
+    user, _ = User.objects.get_or_create(username=f"bench{{i}}", defaults={{"role": "student"}})
+    if i >= {n}:  # draws only, outside the class
+        cookies.append(session_cookie(user))
+        continue
+    Membership.objects.get_or_create(classroom=classroom, student=user)
+    cookies.append(session_cookie(user))
     attempt, _ = Attempt.objects.get_or_create(
         student=user, exercise=exercise, client_submission_id="bench",
         defaults={{"target": "a", "ink": ink, "status": "recognized", "score": 80}})
@@ -172,12 +184,16 @@ async def comment_load(url: str, token: str, attempts: list[int], seconds: float
     session.headers["Authorization"] = f"Token {token}"
 
     async def one(n: int) -> None:
-        response = await asyncio.to_thread(
-            session.post,
-            f"{url}/api/v1/attempts/{attempts[n % len(attempts)]}/comments",
-            json={"body": f"bench-c{n} lovely loops"},
-            timeout=30,
-        )
+        try:
+            response = await asyncio.to_thread(
+                session.post,
+                f"{url}/api/v1/attempts/{attempts[n % len(attempts)]}/comments",
+                json={"body": f"bench-c{n} lovely loops"},
+                timeout=30,
+            )
+        except requests.RequestException as exc:
+            out["comment_errors"].append(type(exc).__name__)
+            return
         if response.status_code != 201:
             out["comment_errors"].append(response.status_code)
 
@@ -193,6 +209,36 @@ async def comment_load(url: str, token: str, attempts: list[int], seconds: float
         next_at += 1 / rate
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
     await asyncio.gather(*pending)
+
+
+def live_load(ws: list[str], drawing: list[str], inks: list[Any], seconds: float,
+              ready: Any, results: Any) -> None:  # fmt: skip
+    """The drawing students, half on each server, in a process of their own (as bench_live's
+    are): the room's and the comments' clients share no event loop with them, so their
+    latencies are the servers', not the load generator's."""
+    import uvloop
+
+    uvloop.install()
+    half = len(drawing) // 2
+
+    async def both() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(
+            run_students(f"{ws[0]}/ws/recognize/", drawing[:half], inks, seconds),
+            run_students(f"{ws[1]}/ws/recognize/", drawing[half:], inks, seconds),
+        ))  # fmt: skip
+
+    ready.set()
+    results.put(asyncio.run(both()))
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its live children (a prefork worker's pool)."""
+    total = cpu_seconds(pid)
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else []:
+        with contextlib.suppress(FileNotFoundError):  # exited (and counted in the parent's)
+            total += tree_cpu_seconds(int(child))
+    return total
 
 
 def deliveries(database_url: str) -> dict[str, Any]:
@@ -215,10 +261,18 @@ def deliveries(database_url: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--students", type=int, default=30, help="the class in the room")
+    parser.add_argument(
+        "--live-students",
+        type=int,
+        default=100,
+        help="drawing at the same time (bench_live's load; the class among them)",
+    )
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rate", type=float, default=5.0, help="room messages and comments/s")
     parser.add_argument("--no-live", action="store_true", help="without the drawing load")
+    parser.add_argument("--no-room", action="store_true", help="without the room's messages")
+    parser.add_argument("--no-comments", action="store_true", help="without comments (relay)")
     args = parser.parse_args()
 
     database_url = os.environ.get(
@@ -240,7 +294,8 @@ def main() -> None:
     inks = test_inks(400)
     webhook = f"http://127.0.0.1:{fake_port}/api/webhooks/1/bench-token"
     setup = subprocess.run(
-        [PY, "-c", SETUP.format(n=args.students, ink=json.dumps({"strokes": inks[0]}),
+        [PY, "-c", SETUP.format(n=args.students, live=args.live_students,
+                                ink=json.dumps({"strokes": inks[0]}),
                                 webhook=webhook)],
         cwd=REPO, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
@@ -249,7 +304,8 @@ def main() -> None:
     accepted = logs / "discord-accepted.txt"
     ports = [free_port(), free_port()]
     results: dict[str, Any] = {
-        "students": args.students, "seconds": args.seconds, "rate_per_s": args.rate,
+        "students": args.students, "live_students": args.live_students,
+        "seconds": args.seconds, "rate_per_s": args.rate,
         "cpu": cpu_description(), "machine_speed_loop_ms": machine_speed_loop_ms(),
         "load_average_before": os.getloadavg(),
     }  # fmt: skip
@@ -279,38 +335,50 @@ def main() -> None:
         http = [f"http://127.0.0.1:{p}" for p in ports]
         ws = [u.replace("http", "ws") for u in http]
         cookies = world["cookies"]
+        members = cookies[: args.students]  # the class, in the room
+        drawing = cookies[: args.live_students]
         asyncio.run(run_students(f"{ws[0]}/ws/recognize/", cookies[:2], inks, 3))
         asyncio.run(run_students(f"{ws[1]}/ws/recognize/", cookies[:2], inks, 3))
         room: dict[str, Any] = {"sent_at": {}, "fanout_ms": [], "received": 0, "posted": 0,
                                 "duplicates": 0, "errors": [], "feedback_seen": 0,
                                 "comments": 0, "comment_errors": []}  # fmt: skip
-        half = len(cookies) // 2
         pids = {"server_a": a.pid, "server_b": b.pid, "inference_worker": inference_proc.pid,
                 "discord_worker": relay_proc.pid, "load_generator": os.getpid()}  # fmt: skip
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        # The load generator's children are the processes above: its own time only.
+        cpu_of = {name: cpu_seconds if name == "load_generator" else tree_cpu_seconds
+                  for name in pids}  # fmt: skip
+        spawn = multiprocessing.get_context("spawn")
+        live_ready, live_results = spawn.Event(), spawn.Queue()
+        live_proc = spawn.Process(target=live_load, args=(ws, drawing, inks, args.seconds,
+                                                          live_ready, live_results))  # fmt: skip
+        if not args.no_live:
+            live_proc.start()
+            live_ready.wait(60)  # started up: it draws from now on, with the room
+        cpu_before = {name: cpu_of[name](pid) for name, pid in pids.items()}
         ticks_before = machine_ticks()
         started = time.monotonic()
 
-        async def everything() -> list[Any]:
-            live = [] if args.no_live else [
-                run_students(f"{ws[0]}/ws/recognize/", cookies[:half], inks,
-                                        args.seconds),
-                run_students(f"{ws[1]}/ws/recognize/", cookies[half:], inks,
-                                        args.seconds),
-            ]  # fmt: skip
-            return await asyncio.gather(
-                room_load(ws, cookies, world["class_id"], args.seconds, args.rate, room),
+        async def everything() -> None:
+            await asyncio.gather(
+                asyncio.sleep(0) if args.no_room else
+                room_load(ws, members, world["class_id"], args.seconds, args.rate, room),
+                asyncio.sleep(0) if args.no_comments else
                 comment_load(http[0], world["token"], world["attempts"], args.seconds,
                              args.rate, room),
-                *live,
             )  # fmt: skip
 
-        outcome = asyncio.run(everything())
+        asyncio.run(everything())
+        live_out: list[dict[str, Any]] = [] if args.no_live else live_results.get(timeout=120)
+        if not args.no_live:
+            live_cpu = cpu_seconds(live_proc.pid or 0)  # before it is reaped
+            live_proc.join()
         wall = time.monotonic() - started
         cpu_share = {
-            name: round((cpu_seconds(pid) - cpu_before[name]) / wall, 2)
+            name: round((cpu_of[name](pid) - cpu_before[name]) / wall, 2)
             for name, pid in pids.items()
         }
+        if not args.no_live:
+            cpu_share["live_load_generator"] = round(live_cpu / wall, 2)
         busy, stolen = (
             round((after - before) / os.sysconf("SC_CLK_TCK") / wall, 2)
             for before, after in zip(ticks_before, machine_ticks(), strict=True)
@@ -325,12 +393,21 @@ def main() -> None:
             time.sleep(0.25)
         drained_s = round(time.monotonic() - drain_started, 2)
 
-    live_out = [o for o in outcome[2:]]
     latencies = [x for o in live_out for x in o["latencies"]]
+    # When the slow strokes were: p99 and count over 50 ms in each 5 s of the run.
+    timeline = []
+    answered = sorted((t - started, x) for o in live_out
+                      for t, x in zip(o["answered_at"], o["latencies"], strict=True))  # fmt: skip
+    for start in range(0, int(args.seconds) + 2, 5):
+        window = [x for t, x in answered if start <= t < start + 5]
+        if window:
+            timeline.append({"from_s": start, "n": len(window),
+                             "p99_ms": summary(window)["p99_ms"],
+                             "over_50_ms": sum(1 for x in window if x > 50)})  # fmt: skip
     final = deliveries(database_url)
     lines = accepted.read_text().splitlines() if accepted.exists() else []
     tokens = [line.split()[2] for line in lines if line.startswith("204")]
-    expected = room["posted"] * len(cookies)
+    expected = room["posted"] * len(members)
     results.update({
         "room": {**summary(room["fanout_ms"]), "posted": room["posted"],
                  "expected_receipts": expected, "lost": expected - room["received"],
@@ -338,7 +415,12 @@ def main() -> None:
                  "feedback_frames_seen": room["feedback_seen"]},
         "live_strokes": {**summary(latencies), "sent": sum(o["sent"] for o in live_out),
                          "lost": sum(o["lost"] for o in live_out),
-                         "errors": sum(len(o["errors"]) for o in live_out)},
+                         "errors": sum(len(o["errors"]) for o in live_out),
+                         "students": 0 if args.no_live else len(drawing),
+                         # Server A also answers the teacher's comments (HTTP).
+                         "by_server": {name: summary(o["latencies"])
+                                       for name, o in zip("ab", live_out, strict=False)},
+                         "timeline": timeline},
         "relay": {"comments": room["comments"], "comment_errors": room["comment_errors"],
                   "deliveries_by_status": final["statuses"], "tries": final["tries"],
                   "pending_when_load_stopped": sum(

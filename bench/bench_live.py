@@ -63,6 +63,7 @@ async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset
                     started = sent.pop(frame["seq"], None)
                     if started is not None:
                         out["latencies"].append((time.perf_counter() - started) * 1000)
+                        out["answered_at"].append(time.monotonic())
                     for older in [s for s in sent if s < frame["seq"]]:
                         sent.pop(older)
                         out["skipped"] += 1
@@ -97,8 +98,9 @@ async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset
 async def run_students(url: str, cookies: list[str], inks: list[Any], seconds: float,
                        switch: Any = None) -> dict:  # fmt: skip
     """Students draw for `seconds`; `switch()` (if given) runs half-way, in a thread."""
-    out: dict[str, Any] = {"latencies": [], "errors": [], "sent": 0, "lost": 0, "skipped": 0,
-                           "versions": []}  # fmt: skip
+    # answered_at[i]: when latencies[i] was measured (time.monotonic()), to see when a tail was.
+    out: dict[str, Any] = {"latencies": [], "answered_at": [], "errors": [], "sent": 0,
+                           "lost": 0, "skipped": 0, "versions": []}  # fmt: skip
     n = len(cookies)
 
     async def switch_half_way() -> None:

@@ -5,11 +5,14 @@ Starts one ASGI server (uvicorn) and one inference worker on PostgreSQL and Redi
 passwords for one account to `/accounts/login/` as fast as they are answered, it measures:
 `GET /healthz` every 50 ms, a logged-in student's practice (a stroke over
 `/ws/practice/<id>/` every 0.25 s, stroke to prediction) and that student's `GET
-/progress/` page every 0.5 s. Runs twice: with the stock request path
-(`HEALTHZ_ON_LOOP=false PASSWORD_SLOTS=0`, no lockout), with the bulkhead but no lockout,
-and with the defaults (the lockout too).
+/progress/` page every 0.5 s. Runs three set-ups: the stock request path
+(`HEALTHZ_ON_LOOP=false PASSWORD_SLOTS=0`, no lockout), the bulkhead but no lockout, and the
+defaults (the lockout too). The flooding clients run in a process of their own, so that
+their threads do not slow the measuring client down; `--repeats` alternates idle and flood
+phases that many times on the same server and reports each figure's median over them.
 
     .venv/bin/python bench/bench_login_flood.py [--clients 32] [--seconds 20] [--idle-s 8]
+        [--repeats 1] [--only stock|bulkhead|defaults]
 
 Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/inkwell_bench)
 and Redis (REDIS_URL, default redis://127.0.0.1:6379/14).
@@ -23,6 +26,7 @@ import contextlib
 import json
 import os
 import re
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -39,6 +43,9 @@ django.setup()
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from classroom.models import Classroom, Exercise, Membership, User
+from axes.models import AccessAttempt, AccessFailureLog
+AccessAttempt.objects.all().delete()  # each set-up starts with nobody locked out
+AccessFailureLog.objects.all().delete()
 Classroom.objects.filter(teacher__username="flood-teacher").delete()
 User.objects.filter(username__startswith="flood-").delete()
 teacher = User.objects.create(username="flood-teacher", role="teacher",
@@ -56,22 +63,41 @@ print(json.dumps({"cookie": "sessionid=" + s.session_key, "exercise": exercise.p
 """
 
 
-def flood(url: str, stop: threading.Event, codes: Counter[int]) -> None:
+def flood(url: str, stop: Any, codes: Any) -> None:
     import requests
 
     with requests.Session() as session:
-        page = session.get(f"{url}/accounts/login/", timeout=60)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        assert token, "no CSRF token on the login page"
+        # An address already locked out is refused the login page too: the token then
+        # comes from another form's page, as an attacker would get one.
+        for page_path in ("/accounts/login/", "/accounts/password_reset/"):
+            page = session.get(f"{url}{page_path}", timeout=60)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+            if token:
+                break
+        assert token, "no CSRF token on the login or password reset page"
         form = {"username": "flood-teacher", "password": "wrong-password",
                 "csrfmiddlewaretoken": token.group(1)}  # fmt: skip
         while not stop.is_set():
             try:
                 answer = session.post(f"{url}/accounts/login/", data=form, timeout=60,
                                       headers={"Referer": f"{url}/accounts/login/"})  # fmt: skip
-                codes[answer.status_code] += 1
-            except requests.RequestException:
-                codes[0] += 1
+                with codes.get_lock():
+                    codes[CODES.index(answer.status_code)] += 1
+            except (requests.RequestException, ValueError):  # ValueError: not in CODES
+                with codes.get_lock():
+                    codes[0] += 1
+
+
+CODES = [0, 200, 302, 403, 429, 503]  # 0: no answer, or another status
+
+
+def flood_process(url: str, clients: int, stop: Any, codes: Any) -> None:
+    """`clients` threads flooding, in a process apart from the measuring client."""
+    threads = [threading.Thread(target=flood, args=(url, stop, codes)) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def timed_gets(url: str, stop: threading.Event, every_s: float, out: list[float],
@@ -124,28 +150,38 @@ async def practise(url: str, cookie: str, inks: list[Any], seconds: float,
 
 def phase(base: str, setup: dict[str, Any], inks: list[Any], seconds: float,
           clients: int) -> dict[str, Any]:  # fmt: skip
+    import multiprocessing
+
     stop = threading.Event()
     health: list[float] = []
     pages: list[float] = []
-    codes: Counter[int] = Counter()
     threads = [
         threading.Thread(target=timed_gets, args=(f"{base}/healthz", stop, 0.05, health)),
         threading.Thread(target=timed_gets, args=(f"{base}/progress/", stop, 0.5, pages,
                                                   setup["cookie"])),
-        *[threading.Thread(target=flood, args=(base, stop, codes)) for _ in range(clients)],
     ]  # fmt: skip
+    spawn = multiprocessing.get_context("spawn")
+    flood_stop = spawn.Event()
+    codes = spawn.Array("i", len(CODES))
+    flooder = spawn.Process(target=flood_process, args=(base, clients, flood_stop, codes))
+    if clients:
+        flooder.start()
     for thread in threads:
         thread.start()
     ws_url = base.replace("http://", "ws://") + f"/ws/practice/{setup['exercise']}/"
     frames: Counter[str] = Counter()
     strokes = asyncio.run(practise(ws_url, setup["cookie"], inks, seconds, frames))
     stop.set()
+    flood_stop.set()
     for thread in threads:
         thread.join()
+    if clients:
+        flooder.join()
+    answered = {str(code): n for code, n in zip(CODES, codes[:], strict=True) if n}
     return {"healthz": summary(health), "practice_stroke": summary(strokes),
             "progress_page": summary(pages), "practice_frames": dict(frames),
-            "login_posts": {"per_s": round(sum(codes.values()) / seconds, 1),
-                            "status_codes": dict(codes)}}  # fmt: skip
+            "login_posts": {"per_s": round(sum(answered.values()) / seconds, 1),
+                            "status_codes": answered}}  # fmt: skip
 
 
 def run(env: dict[str, str], setup: dict[str, Any], args: Any, logs: Path,
@@ -165,10 +201,25 @@ def run(env: dict[str, str], setup: dict[str, Any], args: Any, logs: Path,
         time.sleep(4)
         asyncio.run(practise(base.replace("http://", "ws://") + f"/ws/practice/"
                              f"{setup['exercise']}/", setup["cookie"], inks, 2))  # fmt: skip
-        return {
-            "idle": phase(base, setup, inks, args.idle_s, 0),
-            "flood": phase(base, setup, inks, args.seconds, args.clients),
-        }
+        phases: dict[str, list[dict[str, Any]]] = {"idle": [], "flood": []}
+        for _ in range(args.repeats):
+            phases["idle"].append(phase(base, setup, inks, args.idle_s, 0))
+            phases["flood"].append(phase(base, setup, inks, args.seconds, args.clients))
+        return {name: median_of(runs) for name, runs in phases.items()}
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each latency figure's median over the runs (the runs themselves under "runs")."""
+    if len(runs) == 1:
+        return runs[0]
+    out: dict[str, Any] = {}
+    for what in ("healthz", "practice_stroke", "progress_page"):
+        keys = [k for k in runs[0][what] if k != "n"]
+        out[what] = {k: statistics.median(r[what].get(k, 0) for r in runs) for k in keys}
+        out[what]["n"] = sum(r[what].get("n", 0) for r in runs)
+    out["login_posts"] = {"per_s": statistics.median(r["login_posts"]["per_s"] for r in runs)}
+    out["runs"] = runs
+    return out
 
 
 def main() -> None:
@@ -177,6 +228,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--idle-s", type=float, default=8)
     parser.add_argument("--only", choices=["stock", "bulkhead", "defaults"])
+    parser.add_argument("--repeats", type=int, default=1, help="idle and flood phases, each")
     args = parser.parse_args()
     database_url = os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/inkwell_bench"

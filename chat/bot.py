@@ -78,7 +78,10 @@ def next_text(*, user: User, classroom: Classroom) -> str:
     due = (
         f", due {timezone.localtime(nxt.due_at):%a %d %b %H:%M}" if nxt.due_at else ", no due date"
     )
-    return f"Next: {nxt.title} ({nxt.characters}){due}."
+    what = (
+        nxt.words if nxt.kind == nxt.Kind.WORDS else "your name" if nxt.is_words else nxt.characters
+    )
+    return f"Next: {nxt.title} ({what}){due}."
 
 
 def _workers_seen() -> int:

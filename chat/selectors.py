@@ -17,6 +17,7 @@ from django.utils import timezone
 from chat.models import Delivery, DiscordLink, Message, Mute, RelaySettings, Room
 from classroom.access import can_manage_classroom, can_view_classroom
 from classroom.models import Classroom, User
+from classroom.selectors import StudentDataPart
 
 HISTORY_SIZE = 50
 BOT_NAME = "Inkwell bot"
@@ -254,3 +255,50 @@ def _status_rows() -> list[tuple[str, int]]:
 
 def message_max_chars() -> int:
     return settings.CHAT_MESSAGE_MAX_CHARS
+
+
+def student_chat_data(*, student: User) -> StudentDataPart:
+    """What the chat holds about a student, for their data export: the teacher's comments
+    on their attempts, every message they wrote (removed ones too: they are stored), and the
+    Discord accounts linked to theirs."""
+    from chat.models import Comment
+
+    part = StudentDataPart(
+        sections={"chat_messages": [], "discord_links": []},
+    )
+    comments = (
+        Comment.objects.filter(attempt__student=student)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    for comment in comments:
+        part.per_attempt.setdefault(comment.attempt_id, {"comments": []})["comments"].append(
+            {
+                "by": str(comment.author),
+                "at": comment.created_at,
+                "body": comment.body,
+                "sticker": comment.get_sticker_display() if comment.sticker else "",
+            }
+        )
+    messages = (
+        Message.objects.filter(author=student)
+        .select_related("room__classroom")
+        .order_by("created_at", "id")
+    )
+    part.sections["chat_messages"].extend(
+        {
+            "class": message.room.classroom.name,
+            "at": message.created_at,
+            "kind": message.kind,
+            "body": message.body,
+            "removed_at": message.removed_at,
+        }
+        for message in messages
+    )
+    links = DiscordLink.objects.filter(user=student).select_related("classroom")
+    part.sections["discord_links"].extend(
+        {"class": link.classroom.name, "discord_user_id": link.discord_user_id,
+         "linked_at": link.created_at}
+        for link in links
+    )  # fmt: skip
+    return part

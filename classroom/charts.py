@@ -1,9 +1,11 @@
-"""Server-side SVG pictures for the dashboards: no script, no CDN, sharp at any size.
+"""Server-side SVG pictures for the dashboards and a student's data: no script, no CDN,
+sharp at any size (and on paper).
 
 Each picture is `role="img"` with a title and a description; the pages put the same
 figures in a table beside it for screen readers and for anyone who would rather read.
 """
 
+import math
 from collections.abc import Callable
 from html import escape
 
@@ -188,4 +190,87 @@ def progress_chart(points: list[TimelinePoint], *, granularity: str) -> SafeStri
         "share of them the recogniser (or the teacher) marked correct.",
         body,
         "progress-chart",
+    )
+
+
+INK = "#1c2233"
+STROKE_START = "#2f4bb3"
+INK_BOX = 100  # the picture's own units; the page sizes it
+INK_MARGIN = 10
+
+
+def _ink_strokes(ink: object) -> list[list[tuple[float, float]]]:
+    """The strokes of stored ink (CONTRACTS section 1) as (x, y) pairs; anything that is
+    not a finite number pair is left out, so an odd old row still draws."""
+    raw = ink.get("strokes", []) if isinstance(ink, dict) else ink
+    strokes = []
+    for stroke in raw if isinstance(raw, list) else []:
+        points = []
+        for point in stroke if isinstance(stroke, list) else []:
+            if not isinstance(point, list | tuple) or len(point) < 2:
+                continue
+            x, y = point[0], point[1]
+            if isinstance(x, bool) or isinstance(y, bool):
+                continue
+            if not isinstance(x, int | float) or not isinstance(y, int | float):
+                continue
+            if math.isfinite(x) and math.isfinite(y):
+                points.append((float(x), float(y)))
+        if points:
+            strokes.append(points)
+    return strokes
+
+
+def ink_picture(ink: object, *, label: str) -> SafeString:
+    """A drawing as the child drew it (y down), fitted into a square: one path per stroke,
+    a dot where each stroke starts and its number, so stroke order reads on paper too."""
+    strokes = _ink_strokes(ink)
+    body = [
+        f'<rect x="0" y="0" width="{INK_BOX}" height="{INK_BOX}" rx="4" fill="#fff" '
+        f'stroke="#d9dce6" stroke-width="0.6"/>'
+    ]
+    if strokes:
+        xs = [x for stroke in strokes for x, _ in stroke]
+        ys = [y for stroke in strokes for _, y in stroke]
+        span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+        scale = (INK_BOX - 2 * INK_MARGIN) / span
+        # Centre the drawing's box in the square.
+        dx = (
+            INK_MARGIN
+            - min(xs) * scale
+            + (INK_BOX - 2 * INK_MARGIN - (max(xs) - min(xs)) * scale) / 2
+        )
+        dy = (
+            INK_MARGIN
+            - min(ys) * scale
+            + (INK_BOX - 2 * INK_MARGIN - (max(ys) - min(ys)) * scale) / 2
+        )
+        for number, stroke in enumerate(strokes, start=1):
+            points = [(x * scale + dx, y * scale + dy) for x, y in stroke]
+            if len(points) == 1:
+                ((x, y),) = points
+                body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.4" fill="{INK}"/>')
+            else:
+                path = "M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in points)
+                body.append(
+                    f'<path d="{path}" fill="none" stroke="{INK}" stroke-width="3" '
+                    f'stroke-linecap="round" stroke-linejoin="round"/>'
+                )
+            x, y = points[0]
+            body.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{STROKE_START}"/>'
+                f'<text x="{x + 3:.1f}" y="{y - 3:.1f}" font-size="7" font-weight="700" '
+                f'fill="{STROKE_START}">{number}</text>'
+            )
+    else:
+        body.append(
+            f'<text x="50" y="54" text-anchor="middle" font-size="9" fill="{MUTED}">'
+            "no ink stored</text>"
+        )
+    return mark_safe(  # noqa: S308 - numbers are formatted floats, the label is escaped
+        f'<svg class="ink-picture" viewBox="0 0 {INK_BOX} {INK_BOX}" role="img" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg" '
+        f'font-family="system-ui, sans-serif"><title>{escape(label)}</title>'
+        + "".join(body)
+        + "</svg>"
     )

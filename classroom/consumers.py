@@ -39,6 +39,7 @@ class PracticeConsumer(InkConsumer):
         # "Another round" of a finished exercise: its characters again, in order.
         self.again = b"again=1" in self.scope.get("query_string", b"")
         self.drawing_started: float | None = None
+        self.place: selectors.WordPlace | None = None  # words: the letter of the word
         self.submits: dict[int, asyncio.TimerHandle] = {}
         if settings.CELERY_TASK_ALWAYS_EAGER:
             await self.queue_pending()
@@ -59,22 +60,40 @@ class PracticeConsumer(InkConsumer):
 
     async def advance(self, *, avoid: str | None = None, after_id: int | None = None) -> None:
         """Choose the next character (`selectors.practice_next_target`: the same one again
-        after an attempt that did not pass, while tries are left); once the exercise is done,
-        keep practising its first."""
-        target, self.progress = await database_sync_to_async(self._next_target)(avoid, after_id)
+        after an attempt that did not pass, while tries are left; in a words exercise
+        `selectors.word_next`, the next letter of the word); once the exercise is done, keep
+        practising its first."""
+        target, self.place, self.progress = await database_sync_to_async(self._next_target)(
+            avoid, after_id
+        )
         self.done = target is None
         self.target = target or self.exercise.characters[0]
 
     def _next_target(
         self, avoid: str | None, after_id: int | None
-    ) -> tuple[str | None, dict[str, int]]:
+    ) -> tuple[str | None, selectors.WordPlace | None, dict[str, Any]]:
+        if self.exercise.is_words:
+            place = selectors.word_next(
+                student=self.student, exercise=self.exercise, again=self.again
+            )
+            words = self.exercise.words_for(self.student)
+            total = len(words) * self.exercise.repetitions
+            left = len(selectors.word_plan(student=self.student, exercise=self.exercise))
+            progress = {"done": total - left, "total": total, "unit": "words"}
+            return (place.letter if place else None), place, progress
         after = Attempt.objects.filter(pk=after_id).first() if after_id is not None else None
         target = selectors.practice_next_target(
             student=self.student, exercise=self.exercise, avoid=avoid, after=after, again=self.again
         )
         left = len(selectors.practice_plan(student=self.student, exercise=self.exercise))
         total = self.exercise.total_writes
-        return target, {"done": total - left, "total": total}
+        return target, None, {"done": total - left, "total": total}
+
+    def _word(self) -> dict[str, Any]:
+        """The word being written, for the frames of a words exercise."""
+        return (
+            {"word": self.place.as_dict() if self.place else None} if self.exercise.is_words else {}
+        )
 
     async def closed(self, code: int) -> None:
         await super().closed(code)
@@ -110,6 +129,7 @@ class PracticeConsumer(InkConsumer):
                         "code": "target_changed",
                         "message": f"Write {self.target!r} now; nothing was saved.",
                         "next_target": self.target,
+                        **self._word(),
                     }
                 )
                 return
@@ -146,6 +166,7 @@ class PracticeConsumer(InkConsumer):
                 time_taken_ms=taken,
                 submission_id=submission_id,
                 guides=self.guides,
+                place=self.place,
             )
         except DatabaseError:
             # The drawing stays on the socket: submitting again (same submission_id) stores
@@ -201,6 +222,7 @@ class PracticeConsumer(InkConsumer):
                 "next_target": self.target,
                 "done": self.done,
                 "progress": self.progress,
+                **self._word(),
             }
         )
 
@@ -213,8 +235,10 @@ class PracticeConsumer(InkConsumer):
             await self.send_json({"type": "result", "seq": seq, "late": True, **result})
             return
         handle.cancel()
+        before = self.place
         await self.advance(after_id=result["attempt_id"])
-        try_again = not result["passed"] and not self.done and self.target == result["target"]
+        same = self.place == before if self.exercise.is_words else self.target == result["target"]
+        try_again = not result["passed"] and not self.done and same
         await self.send_json(
             {
                 "type": "result",
@@ -224,6 +248,7 @@ class PracticeConsumer(InkConsumer):
                 "done": self.done,
                 "try_again": try_again,
                 "progress": self.progress,
+                **self._word(),
             }
         )
 

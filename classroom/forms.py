@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from classroom import selectors, services
@@ -16,6 +17,7 @@ from classroom.models import (
     normalize_join_code,
 )
 from classroom.presets import BY_KEY, OWN, preset_choices
+from classroom.words import MAX_WORD_LENGTH, MAX_WORDS
 
 FILTER_DATES = selectors.FILTER_DATES
 
@@ -73,6 +75,16 @@ class SignUpForm(UserCreationForm):
         )
 
 
+class InvitationForm(forms.Form):
+    note = forms.CharField(
+        label="Who is it for? (optional)",
+        required=False,
+        max_length=100,
+        help_text="A name to remember whom you sent it to; only you and the admins see it.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class ClassroomForm(forms.ModelForm):
     class Meta:
         model = Classroom
@@ -93,6 +105,27 @@ class JoinForm(forms.Form):
 
 
 class ExerciseForm(forms.ModelForm):
+    kind = forms.ChoiceField(
+        label="What to practise",
+        choices=Exercise.Kind.choices,
+        initial=Exercise.Kind.CHARACTERS,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Words and names come later in the year: the child writes each letter of "
+        "the word in turn, and each letter is checked as a character is (there is no "
+        "whole-word recogniser).",
+    )
+    words = forms.CharField(
+        label="Words",
+        required=False,
+        max_length=400,
+        help_text=f"For words: up to {MAX_WORDS} words of up to {MAX_WORD_LENGTH} letters, with "
+        "spaces between them, for example: cat dog sun. Repetitions: how many times each word "
+        "is written.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+    )
     preset = forms.ChoiceField(
         label="Start from",
         required=False,
@@ -120,6 +153,8 @@ class ExerciseForm(forms.ModelForm):
         model = Exercise
         fields = (
             "title",
+            "kind",
+            "words",
             "characters",
             "repetitions",
             "tries",
@@ -137,16 +172,42 @@ class ExerciseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.order_fields(["preset", *self.Meta.fields])
+        self.order_fields(["kind", "preset", "title", "words", *self.Meta.fields])
         # A preset brings its own title and characters.
         self.fields["title"].required = False
         self.fields["characters"].required = False
         self.fields["tries"].required = False  # left out: the default
-        if self.instance.pk:  # editing: the characters are already there
+        if self.instance.pk:  # editing: the characters are already there, the kind is kept
             del self.fields["preset"]
+            del self.fields["kind"]
+            if self.instance.kind != Exercise.Kind.WORDS:
+                del self.fields["words"]
+        if self.instance.is_words:
+            del self.fields["characters"]
+
+    def chosen_kind(self) -> str:
+        if self.instance.pk:
+            return self.instance.kind
+        return getattr(self, "cleaned_data", {}).get("kind") or Exercise.Kind.CHARACTERS
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        kind = self.chosen_kind()
+        if not self.instance.pk:
+            cleaned["kind"] = kind
+        if kind != Exercise.Kind.CHARACTERS:
+            # Words and names bring their own characters: their letters.
+            self.errors.pop("characters", None)
+            try:
+                cleaned["words"], cleaned["characters"] = Exercise.stored_fields(
+                    kind=kind, words=cleaned.get("words", ""), characters=""
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+            if not cleaned.get("title"):
+                self.add_error("title", "Give the exercise a title.")
+            return cleaned
+        cleaned["words"] = ""
         preset = BY_KEY.get(cleaned.get("preset") or OWN)
         if preset is not None:
             cleaned["characters"] = preset.characters
@@ -167,7 +228,9 @@ class ExerciseForm(forms.ModelForm):
         data = self.cleaned_data
         return services.ExerciseFields(
             title=data["title"],
-            characters=data["characters"],
+            kind=self.chosen_kind(),
+            words=data.get("words", ""),
+            characters=data.get("characters", ""),
             repetitions=data["repetitions"],
             tries=data.get("tries") or DEFAULT_TRIES,
             order=data["order"],

@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from classroom.words import NAME_CHARSET, letters_of, name_word, parse_words
 from recognition.engine.labels import CLASSES
 
 # No 0/O or 1/I: codes are read aloud and copied from a board by children.
@@ -27,6 +28,10 @@ def new_join_code() -> str:
 def normalize_join_code(raw: str) -> str:
     """A code as typed ("hap py-pen ") in the stored form ("HAPPYPEN")."""
     return "".join(ch for ch in raw if ch not in " -\t").upper()
+
+
+def new_sign_in_token() -> str:
+    return secrets.token_urlsafe(16)  # 128 random bits
 
 
 def display_join_code(code: str) -> str:
@@ -72,6 +77,9 @@ class Classroom(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="taught_classes"
     )
     join_code = models.CharField(max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
+    # The class's sign-in page (the QR code on its login cards) is found by this, never by
+    # the id: the page lists the children's first names (classroom.cards).
+    sign_in_token = models.CharField(max_length=32, unique=True, default=new_sign_in_token)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     allow_training_use = models.BooleanField(
@@ -126,6 +134,26 @@ class Membership(models.Model):
         return f"{self.student} in {self.classroom}"
 
 
+class LoginCard(models.Model):
+    """A child's picture password or word pair, good only on the sign-in page of the class
+    of `membership` (classroom.cards). The secret is shown once, on the printed card."""
+
+    class Kind(models.TextChoices):
+        PICTURES = "pictures", "Picture password"
+        WORDS = "words", "Word pair"
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="login_card"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PICTURES)
+    secret_hash = models.CharField(max_length=128)
+    # A new card (a reset) starts its wrong-answer count afresh: the count is keyed by this.
+    made_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.membership}"
+
+
 # The 62 classes the recogniser knows (CONTRACTS section 2).
 CHARACTER_CLASSES = CLASSES  # CONTRACTS section 2, defined by the engine
 MAX_REPETITIONS = 20
@@ -157,7 +185,13 @@ def validate_characters(value: str) -> None:
 
 
 class Exercise(models.Model):
-    """Characters a teacher asks a class to practise, each a number of times."""
+    """Characters a teacher asks a class to practise, each a number of times; or words, or
+    each student's own name, written letter by letter (`classroom.words`)."""
+
+    class Kind(models.TextChoices):
+        CHARACTERS = "characters", "Characters"
+        WORDS = "words", "Words"
+        OWN_NAME = "own_name", "Each student's own name"
 
     class Order(models.TextChoices):
         AS_WRITTEN = "as_written", "As written"
@@ -169,6 +203,10 @@ class Exercise(models.Model):
 
     classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="exercises")
     title = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CHARACTERS)
+    # Words: the teacher's words, one space between them; `characters` then holds their
+    # letters (each once), and an own-name exercise every letter a name may use.
+    words = models.CharField(max_length=160, blank=True)
     characters = models.CharField(
         max_length=len(CHARACTER_CLASSES),
         validators=[validate_characters],
@@ -214,7 +252,43 @@ class Exercise(models.Model):
 
     @property
     def total_writes(self) -> int:
+        """Writes to finish a characters or words exercise (an own name: `words_for`)."""
+        if self.kind == self.Kind.WORDS:
+            return len(self.word_list) * self.repetitions
         return len(self.characters) * self.repetitions
+
+    @classmethod
+    def stored_fields(cls, *, kind: str, words: str, characters: str) -> tuple[str, str]:
+        """The `words` and `characters` stored for an exercise of `kind`: a words exercise
+        keeps its checked words and practises their letters, an own-name one has no words and
+        may use every letter a name can have, a characters one has no words. Raises
+        ValidationError (on `words`) for bad words."""
+        if kind == cls.Kind.WORDS:
+            try:
+                checked = parse_words(words)
+            except ValidationError as error:
+                raise ValidationError({"words": error}) from None
+            return " ".join(checked), letters_of(checked)
+        if kind == cls.Kind.OWN_NAME:
+            return "", NAME_CHARSET
+        return "", characters
+
+    @property
+    def is_words(self) -> bool:
+        """Practised word by word, letter by letter: words or the student's own name."""
+        return self.kind != self.Kind.CHARACTERS
+
+    @property
+    def word_list(self) -> list[str]:
+        return self.words.split()
+
+    def words_for(self, student: "User") -> list[str]:
+        """The words `student` practises: the teacher's, or their own name (none when their
+        name has no letter that can be practised)."""
+        if self.kind == self.Kind.OWN_NAME:
+            word = name_word(student).word
+            return [word] if word else []
+        return self.word_list
 
     def accepts(self, *, target: str, label: str) -> bool:
         """Whether the recognised `label` counts as a correct `target` under the case rule."""
@@ -253,6 +327,11 @@ class Attempt(models.Model):
     )
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="attempts")
     target = models.CharField(max_length=1)
+    # In a words exercise: the word, which write of a word this is (1, 2, ... for the
+    # student in the exercise) and the target's place in the word.
+    word = models.CharField(max_length=16, blank=True)
+    word_write = models.PositiveIntegerField(null=True, blank=True)
+    letter_index = models.PositiveSmallIntegerField(null=True, blank=True)
     ink = models.JSONField(help_text="Strokes with timings, as CONTRACTS section 1.")
     image = models.BinaryField(blank=True, default=b"")
     predicted_label = models.CharField(max_length=1, blank=True)
@@ -302,6 +381,7 @@ class Attempt(models.Model):
             # Covers every dashboard aggregate (PostgreSQL index-only scans): the rows carry
             # ink and an image, and reading those pages made a 20,000-attempt class slow.
             # Key columns rather than INCLUDE, which SQLite (embedded mode) does not know.
+            # `id` too: the aggregates count ids, and without it every scan read the table.
             models.Index(
                 fields=[
                     "exercise",
@@ -314,6 +394,7 @@ class Attempt(models.Model):
                     "score",
                     "verified",
                     "failed_checks",
+                    "id",
                 ],
                 name="attempt_dashboard_cover",
             ),
@@ -341,11 +422,20 @@ def new_invitation_code() -> str:
 class TeacherInvitation(models.Model):
     """A single-use, expiring code with which a teacher signs up as a teacher at once."""
 
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting to be used"
+        USED = "used", "Used"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
     code = models.CharField(max_length=32, unique=True, default=new_invitation_code)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
     )
+    # Who it is for, as the inviter wrote it down (only they and admins see it).
+    note = models.CharField("for whom", max_length=100, blank=True)
     expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
     used_by = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -358,3 +448,17 @@ class TeacherInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation {self.code[:6]}… by {self.created_by}"
+
+    @property
+    def state(self) -> str:
+        """Used, revoked, expired or open (in that order: a used one stays used)."""
+        if self.used_at is not None:
+            return self.State.USED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.OPEN
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label

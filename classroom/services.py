@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.services import audit_record
+from classroom.cards import WORDS, PrintedCard, card_make
+from classroom.errors import ClassroomError
 from classroom.formation import demonstration_of
 from classroom.models import (
     CHARACTER_CLASSES,
@@ -24,24 +27,19 @@ from classroom.models import (
     Attempt,
     Classroom,
     Exercise,
+    LoginCard,
     Membership,
     TeacherInvitation,
     User,
     new_join_code,
     normalize_join_code,
 )
-from classroom.selectors import practice_charset
-from hwr_site.errors import DomainError
+from classroom.selectors import WordPlace, practice_charset
 from recognition.answers import recognition_answer
 from recognition.engine.guides import Guides
 from recognition.engine.ink import parse_ink
 from recognition.engine.preprocessing import ink_to_raster, raster_to_png
 from recognition.services import ink_assess
-
-
-class ClassroomError(DomainError):
-    """Something the domain forbids; `code` is stable, `message` is for people."""
-
 
 UNKNOWN_CODE = "No class has this code. Check it with your teacher."
 ARCHIVED = "This class is archived."
@@ -92,29 +90,64 @@ def user_sign_up(
 
 
 INVITATION_DAYS = 14
+# A teacher's invitations waiting to be used: enough for a school's staff room, few enough
+# that one careless (or hostile) teacher cannot hand out teacher accounts by the hundred.
+MAX_OPEN_INVITATIONS = 10
 
 
-def teacher_invite(*, actor: User) -> TeacherInvitation:
+def teacher_invite(*, actor: User, note: str = "") -> TeacherInvitation:
     """A single-use invitation to sign up as a teacher, valid INVITATION_DAYS days, from an
-    admin or a teacher; audited."""
+    admin or a teacher (at most MAX_OPEN_INVITATIONS open at once); audited."""
     if not (actor.is_staff or actor.is_teacher):
         raise ClassroomError("not_allowed", "Only admins and teachers invite teachers.")
+    note = " ".join(note.split())[: TeacherInvitation._meta.get_field("note").max_length or 100]
     with transaction.atomic():
+        # The lock on the actor's row makes the count final: two tabs cannot both pass it.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        still_open = TeacherInvitation.objects.filter(
+            created_by=actor, used_at__isnull=True, revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).count()  # fmt: skip
+        if still_open >= MAX_OPEN_INVITATIONS and not actor.is_staff:
+            raise ClassroomError(
+                "too_many_invitations",
+                f"You have {still_open} invitations waiting to be used: revoke one first.",
+            )
         invitation = TeacherInvitation.objects.create(
-            created_by=actor, expires_at=timezone.now() + timedelta(days=INVITATION_DAYS)
-        )
+            created_by=actor, note=note,
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        )  # fmt: skip
         audit_record(actor=actor, action="teacher.invite", target=invitation)
     return invitation
+
+
+def teacher_invitation_revoke(*, actor: User, invitation: TeacherInvitation) -> TeacherInvitation:
+    """Withdraw an invitation nobody has used yet: its link stops working; audited. Its
+    maker or an admin revokes it."""
+    if invitation.created_by_id != actor.pk and not actor.is_staff:
+        raise ClassroomError("not_allowed", "Only whoever made an invitation revokes it.")
+    with transaction.atomic():
+        locked = TeacherInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.used_at is not None:
+            raise ClassroomError("invitation_used", "This invitation has been used already.")
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="teacher.invite_revoke", target=locked)
+    return locked
 
 
 def _redeem_invitation(*, user: User, code: str) -> None:
     invitation = (
         TeacherInvitation.objects.select_for_update()
-        .filter(code=code.strip(), used_by__isnull=True, expires_at__gt=timezone.now())
+        .filter(code=code.strip(), used_by__isnull=True, revoked_at__isnull=True,
+                expires_at__gt=timezone.now())
         .first()
-    )
+    )  # fmt: skip
     if invitation is None:
-        raise ClassroomError("bad_invitation", "This invitation is unknown, used or expired.")
+        raise ClassroomError(
+            "bad_invitation", "This invitation is unknown, used, revoked or expired."
+        )
     invitation.used_by, invitation.used_at = user, timezone.now()
     invitation.save(update_fields=["used_by", "used_at"])
     user.role, user.teacher_requested_at = User.Role.TEACHER, None
@@ -237,11 +270,19 @@ class ExerciseFields:
     due_at: datetime | None
     show_tracing: bool
     tries: int = DEFAULT_TRIES
+    kind: str = Exercise.Kind.CHARACTERS
+    words: str = ""
 
 
 def _apply(exercise: Exercise, fields: ExerciseFields) -> None:
     exercise.title = fields.title.strip()
-    exercise.characters = "".join(fields.characters.split())
+    if exercise.pk is None:  # the kind is chosen once: attempts are counted by it
+        exercise.kind = fields.kind
+    if exercise.kind not in Exercise.Kind.values:
+        raise ValidationError({"kind": "Choose characters, words or own name."}, code="bad_kind")
+    exercise.words, exercise.characters = Exercise.stored_fields(
+        kind=exercise.kind, words=fields.words, characters="".join(fields.characters.split())
+    )
     exercise.repetitions = fields.repetitions
     exercise.order = fields.order
     exercise.case_rule = fields.case_rule
@@ -353,14 +394,18 @@ def attempt_submit(
     time_taken_ms: int | None,
     submission_id: str | None = None,
     guides: Guides | None = None,
+    place: WordPlace | None = None,
 ) -> tuple[Attempt, bool]:
     """Store what the student drew for `target`, before anything else happens to it.
 
     Returns the attempt and whether it is new: the same `submission_id` (or, without one,
     the same drawing) returns the attempt already stored. The ink is validated first
     (InkError: nothing is stored); `guides` are the canvas's lines it was drawn on. The
-    attempt starts `pending` and is recognised and assessed by `attempt_recognize`.
+    attempt starts `pending` and is recognised and assessed by `attempt_recognize`. In a
+    words exercise `place` says which letter of which write of a word it is (its target).
     """
+    if place is not None and place.letter != target:
+        raise ClassroomError("bad_target", "The target is not the letter of the word.")
     ink = parse_ink(strokes)
     image = raster_to_png(ink_to_raster(ink), scale=2)
     with transaction.atomic():
@@ -374,6 +419,9 @@ def attempt_submit(
                 "image": image,
                 "time_taken_ms": time_taken_ms,
                 "guides": guides.as_dict() if guides is not None else None,
+                "word": place.word if place is not None else "",
+                "word_write": place.write if place is not None else None,
+                "letter_index": place.index if place is not None else None,
             },
         )
     return attempt, created
@@ -445,14 +493,22 @@ def attempts_purge(*, older_than_days: int) -> int:
     return attempts
 
 
-def student_export_record(*, actor: User, student: User) -> None:
-    """Note in the audit trail that `actor` exported the student's data."""
-    audit_record(actor=actor, action="student.export", target=student)
+def student_export_record(*, actor: User, student: User, form: str = "json") -> None:
+    """Note in the audit trail that `actor` exported the student's data (`form`: "json"
+    for the download, "page" for the readable page)."""
+    audit_record(actor=actor, action="student.export", target=student, form=form)
+
+
+def class_export_record(*, actor: User, classroom: Classroom, filters: dict[str, str]) -> None:
+    """Note in the audit trail that `actor` downloaded the class's attempts (CSV), with the
+    filters they used."""
+    audit_record(actor=actor, action="class.export_csv", target=classroom, filters=filters)
 
 
 def student_delete(*, actor: User, student: User) -> None:
     """Delete a student's account and everything stored about them (their attempts, so
-    future training sets lose them too); audited. A teacher may delete only a student who is
+    future training sets lose them too, their sign-in records; chat blanks their messages
+    through `pre_delete`); audited. A teacher may delete only a student who is
     in none of another teacher's classes (the caller has checked the class)."""
     if not student.is_student:
         raise ClassroomError("not_a_student", "Only students' accounts are deleted here.")
@@ -460,19 +516,47 @@ def student_delete(*, actor: User, student: User) -> None:
         raise ClassroomError(
             "other_teachers", "This student is in another teacher's class too: ask an admin."
         )
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
     with transaction.atomic():
         audit_record(actor=actor, action="student.delete", target=student,
                      attempts=student.attempts.count())  # fmt: skip
+        # Django-axes keeps sign-ins by username (with the address and browser): theirs go too.
+        for log in (AccessAttempt, AccessFailureLog, AccessLog):
+            log.objects.filter(username=student.username).delete()
         student.delete()
+
+
+def user_delete(*, actor: User, user: User) -> None:
+    """An admin deletes an account (in the admin): a student's goes with everything stored
+    about them (`student_delete`); any other is audited as `user.delete`."""
+    if not actor.is_staff:
+        raise ClassroomError("not_an_admin", "Only an admin deletes accounts here.")
+    if user.is_student and not user.is_staff:
+        student_delete(actor=actor, student=user)
+        return
+    with transaction.atomic():
+        audit_record(actor=actor, action="user.delete", target=user, role=user.role)
+        user.delete()
+
+
+def attempts_delete(*, actor: User, attempt_ids: list[int]) -> int:
+    """An admin deletes attempts (in the admin), one audit entry each. Returns how many."""
+    if not actor.is_staff:
+        raise ClassroomError("not_an_admin", "Only an admin deletes attempts here.")
+    with transaction.atomic():
+        attempts = list(
+            Attempt.objects.filter(pk__in=attempt_ids).select_related("student").defer("image")
+        )
+        for attempt in attempts:
+            audit_record(actor=actor, action="attempt.delete", target=attempt,
+                         student=attempt.student_id)  # fmt: skip
+        Attempt.objects.filter(pk__in=[a.pk for a in attempts]).delete()
+    return len(attempts)
 
 
 # Class-managed accounts: children need no email and no password rules of their own.
 
-WORDS = (
-    "apple", "berry", "cloud", "daisy", "eagle", "frog", "grape", "honey", "igloo", "jelly",
-    "kite", "lemon", "mango", "nest", "otter", "panda", "queen", "robin", "sun", "tiger",
-    "umbrella", "violet", "whale", "yak", "zebra", "acorn", "bubble", "comet", "dragon", "fern",
-)  # fmt: skip
 MAX_NEW_STUDENTS = 60
 
 
@@ -491,9 +575,12 @@ def _readable_username(name: str) -> str:
     raise ClassroomError("no_username", "Could not find a free username; try again.")
 
 
-def class_add_students(*, classroom: Classroom, names: list[str]) -> list[tuple[User, str]]:
-    """The teacher adds students by name: each gets a readable unique username and a
-    word-pair password, returned once (for the login cards) and stored only hashed; audited."""
+def class_add_students(
+    *, classroom: Classroom, names: list[str], card_kind: str = LoginCard.Kind.PICTURES
+) -> list[PrintedCard]:
+    """The teacher adds students by name: each gets a readable unique username, a word-pair
+    password and a login card of `card_kind` for the class's sign-in page, returned once
+    (to print) and stored only hashed; audited."""
     names = [n.strip()[:150] for n in names if n.strip()]
     if not names:
         raise ClassroomError("no_names", "Type at least one name.")
@@ -506,10 +593,11 @@ def class_add_students(*, classroom: Classroom, names: list[str]) -> list[tuple[
             user = User.objects.create_user(
                 username=_readable_username(name), password=password, first_name=name
             )
-            Membership.objects.create(classroom=classroom, student=user)
-            created.append((user, password))
+            membership = Membership.objects.create(classroom=classroom, student=user)
+            secret = card_make(membership=membership, kind=card_kind)
+            created.append(PrintedCard(student=user, secret=secret, password=password))
         audit_record(actor=classroom.teacher, action="roster.add", target=classroom,
-                     students=[u.pk for u, _ in created])  # fmt: skip
+                     students=[c.student.pk for c in created])  # fmt: skip
     return created
 
 

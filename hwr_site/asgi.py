@@ -8,9 +8,10 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hwr_site.settings")
 django.setup(set_prefix=False)
 
-from hwr_site.startup import check_debug  # noqa: E402
+from hwr_site.startup import check_debug, tune_switch_interval  # noqa: E402
 
 check_debug()
+tune_switch_interval()
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
@@ -38,6 +39,7 @@ http_app: Any = PasswordBulkhead(
     paths=settings.PASSWORD_PATHS,
     slots=settings.PASSWORD_SLOTS,
     wait_s=settings.PASSWORD_WAIT_S,
+    refusal_delay_s=settings.PASSWORD_REFUSAL_DELAY_S,
 )
 if settings.HEALTHZ_ON_LOOP:
     http_app = HealthzOnLoop(http_app)

@@ -7,6 +7,11 @@ log-in, sign-up and password pages) wait here, on the event loop, for one of
 `PASSWORD_SLOTS` slots before they reach Django: the other threads stay free for pages and
 the API, and hashing takes at most that many cores. One that waits longer than `wait_s` is
 answered 503 with `Retry-After`. `PASSWORD_SLOTS=0` turns it off.
+
+A refusal (429: locked out or rate limited) leaves its slot at once but is sent only after
+`refusal_delay_s`, waited on the loop. Refusing is cheap (django-axes answers before the
+form runs), so 32 clients sending again as soon as they are answered looped 150 to 190
+times a second through the slot and the event loop (docs/benchmarks.md, "Login flood").
 """
 
 import asyncio
@@ -20,11 +25,20 @@ BUSY_BODY = (
 
 
 class PasswordBulkhead:
-    def __init__(self, app: Any, *, paths: Iterable[str], slots: int, wait_s: float) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        paths: Iterable[str],
+        slots: int,
+        wait_s: float,
+        refusal_delay_s: float = 0.0,
+    ) -> None:
         self.app = app
         self.paths = tuple(paths)
         self.slots = slots
         self.wait_s = wait_s
+        self.refusal_delay_s = refusal_delay_s
         self._semaphore: asyncio.Semaphore | None = None  # made on the server's loop
 
     def _guards(self, scope: dict[str, Any]) -> bool:
@@ -46,10 +60,23 @@ class PasswordBulkhead:
         except TimeoutError:
             await self._busy(send)
             return
+        held: list[dict[str, Any]] = []
+
+        async def send_or_hold(message: dict[str, Any]) -> None:
+            refused = message["type"] == "http.response.start" and message["status"] == 429
+            if held or (refused and self.refusal_delay_s > 0):
+                held.append(message)  # a refusal's start and its body
+            else:
+                await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_or_hold)
         finally:
             self._semaphore.release()
+        if held:
+            await asyncio.sleep(self.refusal_delay_s)
+            for message in held:
+                await send(message)
 
     async def _busy(self, send: Any) -> None:
         await send(

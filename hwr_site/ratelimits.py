@@ -2,9 +2,11 @@
 
 - Logging in: django-axes locks an account, and separately an address, out after
   `AXES_FAILURE_LIMIT` wrong passwords for `AXES_COOLOFF_TIME` (`lockout_response`).
-- Forms that create or unlock accounts (sign-up, password reset, join codes, picture and
-  word logins): `FormRateLimitMiddleware`, with django-ratelimit's counters in the cache,
-  per client address (and per logged-in user where that is the better key).
+- Forms that create or unlock accounts (sign-up, password reset, join codes):
+  `FormRateLimitMiddleware`, with django-ratelimit's counters in the cache, per client
+  address (and per logged-in user where that is the better key).
+- A class's sign-in page (picture and word logins): per class, per address and per card,
+  counted by the page itself (`limit_hit`, `limit_used_up`), as its keys live in its URL.
 - `POST /api/v1/recognize`: per token or user (`RecognizeThrottle`).
 - Practice submits: per student, across all their sockets (`classroom.consumers`).
 
@@ -87,6 +89,30 @@ class FormRateLimitMiddleware:
                         return too_many(request, usage["time_left"], "tries")
                     break
         return self.get_response(request)
+
+
+def _usage(request: HttpRequest, group: str, key: str, rate: str, increment: bool) -> Any:
+    value = (lambda _group, _request: key) if key.startswith("=") else key
+    return get_usage(request, group=group, key=value, rate=rate, increment=increment)
+
+
+def limit_hit(request: HttpRequest, *, group: str, key: str, rate: str) -> float | None:
+    """Count this request against `rate` in `group` (django-ratelimit's counters): None while
+    within it, else the seconds until it clears. `key` is django-ratelimit's ("ip"), or a
+    value of the caller's after "=" ("=class:42")."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return None
+    usage = _usage(request, group, key, rate, increment=True)
+    return max(1, usage["time_left"]) if usage and usage["should_limit"] else None
+
+
+def limit_used_up(request: HttpRequest, *, group: str, key: str, rate: str) -> float | None:
+    """Like `limit_hit` without counting: the seconds to wait once `rate`'s hits are all used
+    (a count of failures, which the caller adds with `limit_hit` when one happens)."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return None
+    usage = _usage(request, group, key, rate, increment=False)
+    return max(1, usage["time_left"]) if usage and usage["count"] >= usage["limit"] else None
 
 
 def window_hit(key: str, *, limit: int, window_s: int) -> float | None:

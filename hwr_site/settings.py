@@ -62,6 +62,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate as django-ratelimit writes it: "60/10m" is 60 per ten minutes."""
+    raw = os.environ.get(name) or default
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", raw.strip()):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 60/10m, got {raw!r}")
+    return raw.strip()
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -227,11 +242,19 @@ FASTPATH_DISPATCH = env_bool("FASTPATH_DISPATCH", FASTPATH)
 # Threads an ASGI server process runs requests (Django's synchronous part) on, through
 # a2wsgi (hwr_site/asgi.py); further requests wait for a free one.
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
+# The interpreter's switch interval in an ASGI process (hwr_site/startup.py): how long the
+# event loop may wait for the GIL while a request thread runs Python. Python's default is 5.
+ASGI_SWITCH_INTERVAL_MS = env_float("ASGI_SWITCH_INTERVAL_MS", 1.0)
+if ASGI_SWITCH_INTERVAL_MS <= 0:
+    raise ImproperlyConfigured("ASGI_SWITCH_INTERVAL_MS must be more than 0")
 # Health checks never wait for those threads (hwr_site/probes.py), and requests that hash a
 # password get at most PASSWORD_SLOTS of them at a time (hwr_site/bulkhead.py).
 HEALTHZ_ON_LOOP = env_bool("HEALTHZ_ON_LOOP", True)
 PASSWORD_SLOTS = env_int("PASSWORD_SLOTS", 1)
 PASSWORD_WAIT_S = env_float("PASSWORD_WAIT_S", 10.0)
+# A refused one (429) is answered this much later, its slot already free: a flooding client
+# cannot loop through cheap refusals as fast as they are answered.
+PASSWORD_REFUSAL_DELAY_S = env_float("PASSWORD_REFUSAL_DELAY_S", 1.0)
 PASSWORD_PATHS = ["/accounts/", "/admin/login/", "/admin/password_change/"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
@@ -341,6 +364,22 @@ SPECTACULAR_SETTINGS = {
 # Recognition: the model shipped in the repository unless the registry names another.
 SHIPPED_MODEL_DIR = BASE_DIR / "recognition" / "shipped_model"
 RECOGNIZER_TIMEOUT_S = env_float("RECOGNIZER_TIMEOUT_S", 2.0)
+# The runtime a process serves the model on (docs/decisions/015-batched-inference.md):
+# LiteRT, or ONNX Runtime over model.onnx (python -m recognition.engine.onnx_export DIR) on
+# its CPU or CUDA provider; cuda without a CUDA build or a GPU runs on the CPU, with a warning.
+INFERENCE_RUNTIME = env_choice("INFERENCE_RUNTIME", "litert", ("litert", "onnxruntime"))
+INFERENCE_PROVIDER = env_choice("INFERENCE_PROVIDER", "cpu", ("cpu", "cuda"))
+if INFERENCE_PROVIDER == "cuda" and INFERENCE_RUNTIME != "onnxruntime":
+    raise ImproperlyConfigured("INFERENCE_PROVIDER=cuda needs INFERENCE_RUNTIME=onnxruntime")
+# Live predictions recognised together: up to this many tasks already running in an
+# inference worker on Celery's thread pool (--pool threads --concurrency >= this), the
+# first waiting at most INFERENCE_BATCH_WAIT_MS for the others. 1: one at a time (solo pool).
+INFERENCE_BATCH_SIZE = env_int("INFERENCE_BATCH_SIZE", 1)
+INFERENCE_BATCH_WAIT_MS = env_float("INFERENCE_BATCH_WAIT_MS", 2.0)
+if INFERENCE_BATCH_SIZE < 1 or not 0 <= INFERENCE_BATCH_WAIT_MS <= 50:
+    raise ImproperlyConfigured(
+        "INFERENCE_BATCH_SIZE must be at least 1 and INFERENCE_BATCH_WAIT_MS 0 to 50"
+    )
 # Ink JSONL files an admin may train new versions on.
 TRAINING_DATA_DIR = env_path("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 
@@ -450,6 +489,11 @@ FORM_RATE_LIMITS = [
     ("password-reset", "/accounts/password_reset/", env_str("PASSWORD_RESET_RATE", "5/h"), "ip"),
     ("join", "/classes/join/", env_str("JOIN_RATE", "20/h"), "user_or_ip"),
 ]
+# A class's sign-in page (classroom.cards, decision 013): tries per class and per address,
+# and wrong answers per card, after which that card waits (its teacher's reset clears it).
+SIGN_IN_CLASS_RATE = env_rate("SIGN_IN_CLASS_RATE", "60/10m")
+SIGN_IN_IP_RATE = env_rate("SIGN_IN_IP_RATE", "100/10m")
+SIGN_IN_CARD_RATE = env_rate("SIGN_IN_CARD_RATE", "5/10m")
 RECOGNIZE_PER_MINUTE = env_int("RECOGNIZE_PER_MINUTE", 6000)
 SUBMITS_PER_MINUTE = env_int("SUBMITS_PER_MINUTE", 40)
 

@@ -1,6 +1,7 @@
 """Checks a server process runs before it takes any request."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -25,3 +26,14 @@ def check_debug() -> None:
             "Turn DEBUG off, or use `make run` (which sets DEV_SERVER=true) for development."
         )
     logger.warning(BANNER)
+
+
+def tune_switch_interval() -> None:
+    """Let the event loop take the GIL back sooner from a thread running Python.
+
+    An ASGI process runs its websockets on one event-loop thread and Django's requests and
+    the chat's database calls on other threads. Each time the loop wakes (a stroke, a reply)
+    while such a thread runs Python, it waits for the interpreter's switch interval (5 ms by
+    default) before it gets the GIL: a stroke crosses the loop two or three times, so the
+    wait adds up in the live path's tail (bench/bench_loop_lag.py, docs/benchmarks.md)."""
+    sys.setswitchinterval(settings.ASGI_SWITCH_INTERVAL_MS / 1000)

@@ -62,6 +62,8 @@ class InkConsumer(RealtimeConsumer):
         self.sending: set[asyncio.Future[None]] = set()
         self.model_version: str | None = None  # of the last prediction sent on this socket
         self.guides: Guides | None = None  # the canvas's guide lines, from the messages
+        self.in_flight: int | None = None  # the drawing with the recogniser now
+        self.deferred: int | None = None  # the newest drawing, waiting for that answer
 
     def charset(self) -> str | None:
         """Candidates allowed on this socket; None for all 62 classes."""
@@ -111,8 +113,23 @@ class InkConsumer(RealtimeConsumer):
         if not self.strokes:
             await self.send_prediction(seq, {"candidates": [], "rejected": False})
             return
+        timeout = settings.RECOGNIZER_TIMEOUT_S
+        self.timeouts[seq] = asyncio.get_running_loop().call_later(
+            timeout, lambda: asyncio.ensure_future(self.recognizer_timed_out(seq))
+        )
+        if self.in_flight is not None:
+            # One drawing per socket with the recogniser at a time. Otherwise, whenever the
+            # workers fall behind, the queue fills with drawings that are stale before a
+            # worker takes them and every student waits behind them. The newest drawing goes
+            # when the answer comes (CONTRACTS section 3: an older prediction may be skipped).
+            self.deferred = seq
+            return
+        await self._queue_prediction(seq)
+
+    async def _queue_prediction(self, seq: int) -> None:
         from recognition.tasks import recognize_ink
 
+        self.in_flight = seq
         kwargs = {
             "reply_channel": self.channel_name,
             "seq": seq,
@@ -123,9 +140,10 @@ class InkConsumer(RealtimeConsumer):
         if self.guides is not None:
             kwargs["guides"] = self.guides.as_dict()
         timeout = settings.RECOGNIZER_TIMEOUT_S
-        self.timeouts[seq] = asyncio.get_running_loop().call_later(
-            timeout, lambda: asyncio.ensure_future(self.recognizer_timed_out(seq))
-        )
+        if seq not in self.timeouts:  # it waited past its time: a new one, or it waits forever
+            self.timeouts[seq] = asyncio.get_running_loop().call_later(
+                timeout, lambda: asyncio.ensure_future(self.recognizer_timed_out(seq))
+            )
         if settings.CELERY_TASK_ALWAYS_EAGER:
             # Embedded mode: the task runs in-process.
             try:
@@ -151,28 +169,41 @@ class InkConsumer(RealtimeConsumer):
 
     async def _unavailable(self, seq: int) -> None:
         # The broker is unreachable: say so now rather than after the timeout.
-        if seq not in self.timeouts:
-            return  # answered, or the timeout already said so
-        self._settle(seq)
-        await self.send_error(
-            "recognizer_unavailable", "The recogniser cannot be reached; keep drawing.", seq
-        )
+        if self.in_flight == seq:
+            self.in_flight = None
+        if seq in self.timeouts:  # not answered, and the timeout has not said so
+            self._settle(seq)
+            await self.send_error(
+                "recognizer_unavailable", "The recogniser cannot be reached; keep drawing.", seq
+            )
+        await self._predict_deferred()
 
     async def recognizer_timed_out(self, seq: int) -> None:
         self.timeouts.pop(seq, None)
+        if self.in_flight == seq:
+            self.in_flight = None  # its answer, if it ever comes, is still taken
         if self.last_sent_seq < seq:
             await self.send_error(
                 "recognizer_unavailable",
                 "The recogniser did not answer in time; keep drawing.",
                 seq,
             )
+        await self._predict_deferred()
 
     async def prediction_ready(self, event: dict[str, Any]) -> None:
         await self.send_prediction(event["seq"], prediction_of(event))
+        await self._predict_deferred()
 
     async def prediction_failed(self, event: dict[str, Any]) -> None:
         self._settle(event["seq"])
         await self.send_error(event["code"], event["message"], event["seq"])
+        await self._predict_deferred()
+
+    async def _predict_deferred(self) -> None:
+        """The newest drawing, held while an older one was with the recogniser, goes now."""
+        if self.in_flight is None and self.deferred is not None:
+            seq, self.deferred = self.deferred, None
+            await self._queue_prediction(seq)
 
     def _settle(self, seq: int) -> None:
         """Forget the timers of every message this answer covers."""
@@ -182,6 +213,10 @@ class InkConsumer(RealtimeConsumer):
             started = self.received_at.pop(pending)
             if pending == seq:
                 LIVE_LATENCY.observe(time.monotonic() - started)
+        if self.in_flight is not None and self.in_flight <= seq:
+            self.in_flight = None
+        if self.deferred is not None and self.deferred <= seq:
+            self.deferred = None
 
     async def send_prediction(self, seq: int, body: dict[str, Any]) -> None:
         self._settle(seq)

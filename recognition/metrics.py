@@ -20,6 +20,11 @@ INFERENCE_SECONDS = Histogram(
     ["task", "model_version"],
     buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+INFERENCE_BATCH_SIZE = Histogram(
+    "inkwell_inference_batch_size",
+    "Live predictions recognised in one batch (INFERENCE_BATCH_SIZE > 1)",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
 MODEL_LOADED = Gauge(
     "inkwell_model_loaded",
     "1 while the process has its active model loaded, 0 after a failed load",

@@ -84,7 +84,9 @@ def model_dir_for(version_or_path: str | None) -> Path:
 def active_recognizer() -> Recognizer:
     """The active model, loaded once per process and cached by version."""
     try:
-        recognizer = load_recognizer(active_model_dir())
+        recognizer = load_recognizer(
+            active_model_dir(), settings.INFERENCE_RUNTIME, settings.INFERENCE_PROVIDER
+        )
     except Exception:
         metrics.model_load_failed()
         raise
@@ -95,3 +97,22 @@ def active_recognizer() -> Recognizer:
 def active_model_version() -> str:
     """The version name of the active model."""
     return active_recognizer().version
+
+
+# The holdout score that decides whether a version is worse than the active one: the list
+# marks it, and activating it needs a confirmation.
+HEADLINE_METRIC = "top1"
+
+
+def score_below_active(
+    version: ModelVersion, active: ModelVersion | None
+) -> tuple[float, float] | None:
+    """(this, active) headline holdout scores when `version` scores below `active`; None
+    when it does not, is the active one, or either has no score yet."""
+    if active is None or active.pk == version.pk:
+        return None
+    mine = (version.metrics or {}).get(HEADLINE_METRIC)
+    theirs = (active.metrics or {}).get(HEADLINE_METRIC)
+    if not isinstance(mine, int | float) or not isinstance(theirs, int | float):
+        return None
+    return (float(mine), float(theirs)) if mine < theirs else None

@@ -99,6 +99,7 @@ class RecognizeInkSerializer(serializers.Serializer):
         required=False,
         min_length=1,
         max_length=1,
+        validators=[RegexValidator(r"^[0-9A-Za-z]$")],
         help_text="The character the writer meant; the answer adds its checks",
     )
 

@@ -1,5 +1,6 @@
 """Recognition as the platform uses it: one entry for the web, the API, sockets and tasks."""
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,16 @@ from prometheus_client import Counter, Histogram
 
 from audit.services import audit_record
 from hwr_site.api_errors import DomainError
+from recognition import metrics
+from recognition.engine.batching import MicroBatcher
 from recognition.engine.export import read_model_card
 from recognition.engine.formation import Assessment, assess
 from recognition.engine.guides import Guides, apply_guides, parse_guides
-from recognition.engine.ink import parse_ink
+from recognition.engine.ink import Ink, parse_ink
 from recognition.engine.labels import parse_charset
 from recognition.engine.runtime import Recognition
 from recognition.models import ModelVersion
-from recognition.selectors import active_recognizer
+from recognition.selectors import HEADLINE_METRIC, active_recognizer, score_below_active
 
 RECOGNITIONS = Counter(
     "inkwell_recognitions_total", "Characters recognised", ["source", "rejected"]
@@ -56,6 +59,46 @@ def ink_recognize(
     return apply_guides(recognition, ink, lines, allowed)
 
 
+_batcher: MicroBatcher[tuple[Ink, str | None], Recognition] | None = None
+_batcher_lock = threading.Lock()
+
+
+def _recognize_batch(drawings: list[tuple[Ink, str | None]]) -> list[Recognition]:
+    metrics.INFERENCE_BATCH_SIZE.observe(len(drawings))
+    return active_recognizer().recognize_many(list(drawings))  # the model active now
+
+
+def _live_batcher() -> MicroBatcher[tuple[Ink, str | None], Recognition]:
+    global _batcher
+    with _batcher_lock:
+        if _batcher is None:
+            _batcher = MicroBatcher(
+                _recognize_batch,
+                max_size=settings.INFERENCE_BATCH_SIZE,
+                max_wait_s=settings.INFERENCE_BATCH_WAIT_MS / 1000,
+            )
+        return _batcher
+
+
+def ink_recognize_batched(
+    *,
+    strokes: Any,
+    charset: str | None = None,
+    source: str = "live",
+    guides: Guides | dict[str, Any] | None = None,
+) -> Recognition:
+    """`ink_recognize`, with the model run once for every drawing this process's threads
+    are recognising at the same time (up to `INFERENCE_BATCH_SIZE`, the first waiting at
+    most `INFERENCE_BATCH_WAIT_MS`): the same answer. Bad input raises here, before it
+    could hold up anyone else's batch.
+    """
+    allowed = parse_charset(charset)
+    lines = parse_guides(guides)
+    ink = parse_ink(strokes)
+    recognition = _observe(_live_batcher().submit((ink, allowed)), source)
+    return apply_guides(recognition, ink, lines, allowed)
+
+
 def ink_assess(
     *,
     strokes: Any,
@@ -90,11 +133,6 @@ def image_recognize(*, data: bytes, charset: str | None = None) -> Recognition:
 
 class RegistryError(DomainError):
     """A registry action that cannot be done as asked."""
-
-
-def _metric(version: ModelVersion, key: str) -> float | None:
-    value = (version.metrics or {}).get(key)
-    return float(value) if isinstance(value, int | float) else None
 
 
 def model_register_shipped() -> ModelVersion | None:
@@ -158,15 +196,15 @@ def _activate_locked(*, version: ModelVersion, confirm_worse: bool) -> ModelVers
     current = (
         ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
     )
-    if current is not None and not confirm_worse:
-        new, old = _metric(version, "top1"), _metric(current, "top1")
-        if new is not None and old is not None and new < old:
-            raise RegistryError(
-                "worse_than_active",
-                f"Version {version.name} scores worse than the active version "
-                f"{current.name} on the holdout (top1 {new:.3f} < {old:.3f}); confirm to "
-                "activate it anyway.",
-            )
+    below = score_below_active(version, current)
+    if below is not None and not confirm_worse:
+        assert current is not None
+        raise RegistryError(
+            "worse_than_active",
+            f"Version {version.name} scores worse than the active version {current.name} on "
+            f"the holdout ({HEADLINE_METRIC} {below[0]:.3f} < {below[1]:.3f}); confirm to "
+            "activate it anyway.",
+        )
     if current is not None:
         current.status = ModelVersion.Status.RETIRED
         current.save(update_fields=["status"])

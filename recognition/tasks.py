@@ -5,6 +5,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 
 from hwr_site.realtime.replies import send_to_channel
 from recognition import services, training
@@ -40,10 +41,14 @@ def recognize_ink(
         if queued_at is not None and time.time() - queued_at > LIVE_PREDICTION_EXPIRES_S:
             measured.outcome = "expired"
             return
+        # Batched only where a thread pool runs several at once (INFERENCE_BATCH_SIZE).
+        recognize = (
+            services.ink_recognize_batched
+            if settings.INFERENCE_BATCH_SIZE > 1
+            else services.ink_recognize
+        )
         try:
-            recognition = services.ink_recognize(
-                strokes=strokes, charset=charset, source="live", guides=guides
-            )
+            recognition = recognize(strokes=strokes, charset=charset, source="live", guides=guides)
         except RecognitionError as exc:
             measured.outcome = "error"
             send_to_channel(

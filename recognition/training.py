@@ -1,5 +1,6 @@
 """Training new model versions: queue, run (train, export, evaluate on the holdout),
-cancel, retry, and report progress. Runs in the `training` worker; the engine does the work.
+cancel, retry, and report progress. Runs in the `training` worker, or in embedded mode in a
+child process of the server (recognition/runner.py); the engine does the work.
 
 Training data beyond the ink files comes from sources the apps above register
 (`register_training_source`): the classroom app offers its teacher-verified attempts, so
@@ -11,7 +12,8 @@ import shutil
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from recognition import runner
 from recognition.metrics import TRAINING_RUNS
 from recognition.models import ModelVersion
 from recognition.services import RegistryError
@@ -56,6 +59,9 @@ def training_verifiers() -> list[TrainingVerifierRow]:
 
 
 def _queue_training(version_id: int) -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # embedded mode: no broker, no worker
+        runner.start_training_process(version_id)
+        return
     current_app.send_task(TRAIN_TASK, kwargs={"version_id": version_id})
 
 
@@ -70,6 +76,80 @@ def training_data_files() -> list[Path]:
     """The ink JSONL files an admin can train on."""
     folder = Path(settings.TRAINING_DATA_DIR)
     return sorted(p for p in folder.glob("*.jsonl*") if p.is_file())
+
+
+@lru_cache(maxsize=64)
+def _splits(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    from recognition.engine.datasets import ink_file_splits
+
+    return ink_file_splits(path)
+
+
+def data_file_splits(path: str | Path) -> frozenset[str]:
+    """The splits an ink file holds (read once per version of the file)."""
+    stat = Path(path).stat()
+    return _splits(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+class TrainingDataError(Exception):
+    """Training data that cannot make a version; the message says why in plain words."""
+
+
+def training_data_check(files: Sequence[str]) -> None:
+    """Raise TrainingDataError unless `files` can train a version and score it: together
+    they need a `train` split to learn from and a `val` split, the holdout every version is
+    scored on (test splits are never used). The admin's form, the service and the run ask
+    this same function."""
+    if not files:
+        raise TrainingDataError("Choose at least one data source.")
+    missing = [str(p) for p in files if not Path(p).is_file()]
+    if missing:
+        raise TrainingDataError(
+            f"Training data not found: {', '.join(missing)} (moved or deleted since the "
+            "training was chosen)."
+        )
+    splits = {str(p): data_file_splits(p) for p in files}
+    for split, use in (("train", "to learn from"), ("val", "to score the new version on")):
+        if not any(split in held for held in splits.values()):
+            held = "; ".join(f"{Path(p).name} holds {_split_names(s)}" for p, s in splits.items())
+            raise TrainingDataError(
+                f"The chosen sources have no {split} split {use} ({held}). Add a source "
+                f"that has one{_with_split(split)}."
+            )
+
+
+def _split_names(splits: Collection[str]) -> str:
+    names = [s for s in ("train", "val", "test") if s in splits] + sorted(
+        s for s in splits if s not in ("train", "val", "test")
+    )
+    if not names:
+        return "no split"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]} only"
+
+
+def _with_split(split: str) -> str:
+    names = [p.name for p in training_data_files() if split in data_file_splits(p)]
+    return f", such as {' or '.join(names)}" if names else ""
+
+
+def _plain_reason(exc: BaseException) -> str:
+    """Why a run failed, in words an admin can act on (the traceback goes to its log)."""
+    if isinstance(exc, TrainingDataError):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return (
+            f"A file the training needs is missing: {exc.filename or exc}. It may have been "
+            "moved or deleted since the training started."
+        )
+    if isinstance(exc, MemoryError):
+        return (
+            "The machine ran out of memory. Train on fewer samples (Max samples) or fewer sources."
+        )
+    detail = str(exc) or "no message"
+    return (
+        f"The training stopped on an unexpected error ({type(exc).__name__}: {detail}). The "
+        "training log has the details; retrying helps only once the cause is fixed."
+    )
 
 
 def _next_version_name() -> str:
@@ -89,7 +169,14 @@ def model_training_start(
     exclude_verifiers: Collection[int] = (),
 ) -> ModelVersion:
     """Register a new version and queue its training on the `training` queue (audited);
-    classroom attempts verified by a teacher in `exclude_verifiers` stay out of it."""
+    classroom attempts verified by a teacher in `exclude_verifiers` stay out of it.
+
+    Raises RegistryError (`bad_sources`) when `data` cannot train and score a version.
+    """
+    try:
+        training_data_check(data)
+    except TrainingDataError as exc:
+        raise RegistryError("bad_sources", str(exc)) from None
     fields = {
         "status": ModelVersion.Status.QUEUED,
         "data_sources": {
@@ -100,7 +187,7 @@ def model_training_start(
         "params": {"epochs": epochs, "max_samples": max_samples, "seed": seed},
         "base_version": base_version,
         "created_by": user if getattr(user, "pk", None) else None,
-        "progress": {"stage": "queued"},
+        "progress": {"stage": "queued", "queued_at": time.time()},
     }
     version = None
     for _attempt in range(5):  # two admins starting at once: the unique name decides
@@ -148,7 +235,7 @@ def model_training_retry(*, version: ModelVersion) -> ModelVersion:
         status=ModelVersion.Status.QUEUED,
         failure_reason="",
         cancel_requested=False,
-        progress={"stage": "queued"},
+        progress={"stage": "queued", "queued_at": time.time()},
         training_log="",
         started_at=None,
         finished_at=None,
@@ -159,19 +246,30 @@ def model_training_retry(*, version: ModelVersion) -> ModelVersion:
 
 
 def model_fail_stale_trainings() -> int:
-    """Mark failed the trainings whose worker stopped reporting (it died or was killed)."""
+    """Mark failed the trainings whose worker stopped reporting (it died or was killed) and,
+    in embedded mode, those whose training process is gone (the server was restarted)."""
     cutoff = time.time() - STALE_TRAINING_S
     stale = [
         v.pk
         for v in ModelVersion.objects.filter(status__in=TRAINING_STATES)
         if float((v.progress or {}).get("heartbeat", 0)) < cutoff
     ]
-    return ModelVersion.objects.filter(pk__in=stale, status__in=TRAINING_STATES).update(
+    failed = ModelVersion.objects.filter(pk__in=stale, status__in=TRAINING_STATES).update(
         status=ModelVersion.Status.FAILED,
         failure_reason="The worker running this training stopped reporting (it died or was "
         "restarted).",
         finished_at=timezone.now(),
     )
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # Queued this long ago with no process started for it: the server stopped first.
+        orphan_cutoff = time.time() - 60
+        for version in ModelVersion.objects.filter(status__in=runner.UNFINISHED):
+            progress = version.progress or {}
+            if runner.runner_gone(progress):
+                failed += runner.fail_unfinished(version.pk, runner.PROCESS_GONE)
+            elif "pid" not in progress and float(progress.get("queued_at", 0)) < orphan_cutoff:
+                failed += runner.fail_unfinished(version.pk, runner.NEVER_STARTED)
+    return failed
 
 
 def progress_text(version: ModelVersion) -> str:
@@ -181,7 +279,7 @@ def progress_text(version: ModelVersion) -> str:
         return f"Failed: {version.failure_reason}"
     if version.status == ModelVersion.Status.TRAINING and "epoch" in p:
         left = p.get("seconds_left")
-        eta = f", about {int(left) // 60} min {int(left) % 60} s left" if left is not None else ""
+        eta = f", about {int(left) // 60} min {int(left) % 60} s left" if left else ""
         return (
             f"Epoch {p['epoch']} of {p['epochs']}: loss {p.get('loss', 0):.3f}, accuracy "
             f"{p.get('accuracy', 0):.3f}, validation accuracy {p.get('val_accuracy', 0):.3f}{eta}"
@@ -254,7 +352,7 @@ def model_train(*, version_id: int) -> ModelVersion:
     claimed = ModelVersion.objects.filter(pk=version_id, status=ModelVersion.Status.QUEUED).update(
         status=ModelVersion.Status.TRAINING,
         started_at=timezone.now(),
-        progress={"stage": "loading data", "heartbeat": time.time()},
+        progress={"stage": "loading data", "heartbeat": time.time(), **runner.runner_mark()},
     )
     version = ModelVersion.objects.get(pk=version_id)
     if not claimed:
@@ -288,9 +386,7 @@ def model_train(*, version_id: int) -> ModelVersion:
     try:
         work_dir.mkdir(parents=True)
         files = [str(Path(p)) for p in version.data_sources.get("files", [])]
-        missing = [p for p in files if not Path(p).is_file()]
-        if missing:
-            raise FileNotFoundError(f"training data not found: {', '.join(missing)}")
+        training_data_check(files)  # files may have gone since it was queued
         if version.data_sources.get("include_classroom"):
             extra, verdicts = _classroom_training_file(
                 work_dir, exclude_verifiers=version.data_sources.get("exclude_verifiers", [])
@@ -300,8 +396,6 @@ def model_train(*, version_id: int) -> ModelVersion:
             version.save(update_fields=["data_sources"])
             if extra is not None:
                 files.append(str(extra))
-        if not files:
-            raise ValueError("no training data was chosen")
         config = TrainConfig(
             data=files,
             out=str(work_dir),
@@ -327,7 +421,7 @@ def model_train(*, version_id: int) -> ModelVersion:
         TRAINING_RUNS.labels(outcome="failed").inc()
         return version
     except Exception as exc:  # noqa: BLE001 - any crash ends the run as failed, with its reason
-        _fail(version, f"{type(exc).__name__}: {exc}", [*log_lines, traceback.format_exc()])
+        _fail(version, _plain_reason(exc), [*log_lines, traceback.format_exc()])
         shutil.rmtree(work_dir, ignore_errors=True)
         TRAINING_RUNS.labels(outcome="failed").inc()
         return version

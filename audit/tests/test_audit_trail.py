@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from classroom import services
+from classroom.models import Attempt
 from classroom.tests.factories import (
     AttemptFactory,
     ClassroomFactory,
@@ -102,3 +103,72 @@ def test_nobody_but_staff_reads_the_trail(teacher, student, who):
     if who:
         client.force_login(teacher if who == "teacher" else student)
     assert client.get("/admin/audit/auditentry/").status_code == 302  # to the admin's login
+
+
+def test_a_csv_download_is_recorded_with_its_filters_by_teacher_and_admin(teacher, classroom):
+    staff = StaffFactory.create()
+    for user in (teacher, staff):
+        client = Client()
+        client.force_login(user)
+        url = reverse("class_attempts_csv", kwargs={"pk": classroom.pk}) + "?from=2026-01-01"
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.getvalue().startswith(b"attempt_id,")
+    recorded = entries("class.export_csv")
+    assert [e.actor for e in recorded] == [staff, teacher]  # newest first
+    assert recorded[0].target_id == str(classroom.pk)
+    assert recorded[0].details == {"filters": {"from": "2026-01-01"}}
+
+
+def test_an_admin_deleting_a_student_in_the_admin_is_recorded_and_takes_their_data(student):
+    AttemptFactory.create(student=student)
+    admin = StaffFactory.create(is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    response = client.post(f"/admin/classroom/user/{student.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    (entry,) = entries("student.delete")
+    assert entry.actor == admin and entry.details == {"attempts": 1}
+    assert not Attempt.objects.filter(student_id=student.pk).exists()
+
+
+def test_an_admin_deleting_accounts_in_bulk_records_each(student):
+    other = TeacherFactory.create(username="mr_gone")
+    client = Client()
+    client.force_login(StaffFactory.create(is_superuser=True))
+    client.post(
+        "/admin/classroom/user/",
+        {"action": "delete_selected", "_selected_action": [student.pk, other.pk], "post": "yes"},
+    )
+    assert [e.target_name for e in entries("student.delete")] == ["ada"]
+    assert [e.target_name for e in entries("user.delete")] == ["mr_gone"]
+    assert entries("user.delete")[0].details == {"role": "teacher"}
+
+
+def test_an_admin_deleting_attempts_in_the_admin_records_each(student):
+    attempts = [AttemptFactory.create(student=student) for _ in range(2)]
+    admin = StaffFactory.create(is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    client.post(
+        "/admin/classroom/attempt/",
+        {"action": "delete_selected", "_selected_action": [a.pk for a in attempts], "post": "yes"},
+    )
+    assert not Attempt.objects.filter(pk__in=[a.pk for a in attempts]).exists()
+    recorded = entries("attempt.delete")
+    assert sorted(e.target_id for e in recorded) == sorted(str(a.pk) for a in attempts)
+    assert {e.actor for e in recorded} == {admin}
+
+
+def test_an_admin_downloads_a_students_data_from_the_admin_and_it_is_recorded(student):
+    admin = StaffFactory.create(is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    response = client.post(
+        "/admin/classroom/user/",
+        {"action": "export_student_data", "_selected_action": [student.pk]},
+    )
+    assert response.status_code == 200
+    assert response.json()["account"]["username"] == "ada"
+    (entry,) = entries("student.export")
+    assert entry.actor == admin and entry.details == {"form": "json"}

@@ -19,6 +19,7 @@ from chat.services.relay import (
     schedule_after_commit,
 )
 from chat.services.rooms import (
+    author_messages_erase,
     comment_add,
     is_muted,
     message_post,
@@ -30,7 +31,8 @@ from chat.services.rooms import (
 )
 
 __all__ = [
-    "ChatError", "attempt_url", "comment_add", "deliveries_sweep", "delivery_attempt",
+    "ChatError", "attempt_url", "author_messages_erase", "comment_add", "deliveries_sweep",
+    "delivery_attempt",
     "delivery_resend", "discord_link_add", "discord_link_remove", "interaction_answer",
     "interaction_edit", "is_muted", "message_post", "message_remove", "milestone_check",
     "relay_configure", "relay_enqueue", "relay_remove", "room_set_closed",

@@ -13,8 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from audit.services import audit_record
 from chat import bot, metrics
 from chat.errors import ChatError
 from chat.models import (
@@ -222,6 +225,9 @@ def message_remove(*, teacher: User, classroom: Classroom, message_id: Any) -> M
                 target_id=message.author_id,
                 detail=message.body,
             )
+            # The trail names the message, not its words: they go when their author does.
+            audit_record(actor=teacher, action="chat.message_remove", target=classroom,
+                         message=message.pk, author=message.author_id)  # fmt: skip
             event = {
                 "type": "chat.removed",
                 "id": message.pk,
@@ -261,6 +267,8 @@ def student_mute(*, teacher: User, classroom: Classroom, student_id: Any, minute
             target=student,
             detail=f"{minutes} minutes",
         )
+        audit_record(actor=teacher, action="chat.mute", target=student, classroom=classroom.pk,
+                     minutes=minutes)  # fmt: skip
         _announce_after_commit(classroom.pk, {"type": "chat.state"})
     return mute
 
@@ -280,6 +288,7 @@ def student_unmute(*, teacher: User, classroom: Classroom, student_id: Any) -> N
         ModerationAction.objects.create(
             room=room, action=ModerationAction.Action.UNMUTE, actor=teacher, target=student
         )
+        audit_record(actor=teacher, action="chat.unmute", target=student, classroom=classroom.pk)
         _announce_after_commit(classroom.pk, {"type": "chat.state"})
 
 
@@ -294,8 +303,21 @@ def room_set_closed(*, teacher: User, classroom: Classroom, closed: bool) -> Roo
             room.save(update_fields=["closed_at", "closed_by"])
             action = ModerationAction.Action.CLOSE if closed else ModerationAction.Action.OPEN
             ModerationAction.objects.create(room=room, action=action, actor=teacher)
+            audit_record(actor=teacher, action=f"chat.room_{action.value}", target=classroom)
             _announce_after_commit(classroom.pk, {"type": "chat.state"})
     return room
+
+
+def author_messages_erase(*, author: User) -> int:
+    """Blank every message `author` wrote, and the moderation records that quoted them, as
+    their account is deleted: the rows stay (numbers without gaps), shown as removed.
+    Returns how many messages were blanked."""
+    now = timezone.now()
+    with transaction.atomic():
+        ModerationAction.objects.filter(message__author=author).update(detail="")
+        return Message.objects.filter(author=author).update(
+            body="", client_id="", sticker="", removed_at=Coalesce("removed_at", Value(now))
+        )
 
 
 def is_muted(*, classroom: Classroom, student: User) -> bool:
@@ -334,6 +356,8 @@ def comment_add(*, teacher: User, attempt: Attempt, body: Any, sticker: Any = ""
         comment = Comment.objects.create(
             attempt=attempt, author=teacher, body=text, sticker=sticker, message=message
         )
+        audit_record(actor=teacher, action="comment.add", target=attempt, comment=comment.pk,
+                     sticker=sticker)  # fmt: skip
         student = attempt.student
         label = dict(Comment.Sticker.choices).get(sticker, "")
         relay_enqueue(

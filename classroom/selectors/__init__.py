@@ -3,10 +3,12 @@
 `classes` (classes, exercises, students), `progress` (progress, rosters, a student's own
 figures), `practice` (what to write next), `attempts` (filtered attempts and shared helpers),
 `dashboard` (a class's figures), `training` (verified attempts for retraining), `students`
-(one student's lockout and data export). Callers use
+(one student's lockout and data export), `sign_in` (a class's sign-in page and its login
+cards), `accounts` (teacher invitations). Callers use
 `classroom.selectors.<name>`; the names are re-exported here.
 """
 
+from classroom.selectors.accounts import invitation_by_code, invitations_sent
 from classroom.selectors.attempts import (
     ATTEMPT_RESULTS,
     FILTER_DATES,
@@ -41,7 +43,14 @@ from classroom.selectors.dashboard import (
     confusion_attempts,
 )
 from classroom.selectors.needs_help import NeedsHelp, class_needs_help
-from classroom.selectors.practice import practice_charset, practice_next_target, practice_plan
+from classroom.selectors.practice import (
+    WordPlace,
+    practice_charset,
+    practice_next_target,
+    practice_plan,
+    word_next,
+    word_plan,
+)
 from classroom.selectors.progress import (
     CharacterProgress,
     ExerciseWithProgress,
@@ -49,13 +58,22 @@ from classroom.selectors.progress import (
     RosterRow,
     StudentProgress,
     class_roster,
+    completed_words,
     exercise_roster,
     next_exercise_of,
     progress_for,
     student_exercises,
     student_progress,
 )
+from classroom.selectors.sign_in import (
+    SignInName,
+    class_card_kinds,
+    sign_in_card,
+    sign_in_classroom,
+    sign_in_names,
+)
 from classroom.selectors.students import (
+    StudentDataPart,
     student_export,
     student_has_other_teachers,
     student_locked_out,
@@ -83,21 +101,28 @@ __all__ = [
     "NeedsHelp",
     "Progress",
     "RosterRow",
+    "SignInName",
+    "StudentDataPart",
     "StudentProgress",
     "StudentRow",
     "TimelinePoint",
     "Totals",
     "TrainingVerifier",
+    "WordPlace",
     "all_classes",
     "class_attempts",
+    "class_card_kinds",
     "class_dashboard_figures",
     "class_live_now",
     "class_needs_help",
     "class_roster",
     "classroom_exercises",
     "classroom_students",
+    "completed_words",
     "confusion_attempts",
     "exercise_roster",
+    "invitation_by_code",
+    "invitations_sent",
     "next_attempt_to_check",
     "next_exercise_of",
     "period_from_query",
@@ -105,6 +130,9 @@ __all__ = [
     "practice_next_target",
     "practice_plan",
     "progress_for",
+    "sign_in_card",
+    "sign_in_classroom",
+    "sign_in_names",
     "student_attempts",
     "student_characters",
     "student_classes",
@@ -118,4 +146,6 @@ __all__ = [
     "training_verifiers",
     "verified_training_attempts",
     "verified_training_count",
+    "word_next",
+    "word_plan",
 ]  # fmt: skip

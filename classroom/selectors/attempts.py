@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -145,9 +146,23 @@ def _character_order(ch: str) -> tuple[int, int]:
     return (1, 0) if index < 0 else (0, index)
 
 
+def plain_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a `values_list` of counts and text straight from the cursor: the ORM's
+    per-value converters (an `int()` call for every count) cost more than the scan on the
+    dashboard's thousands of groups. Only for columns the driver already gives as they are
+    (integers, text), never dates or booleans on SQLite."""
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _light(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
-    # Lists never need the ink; the thumbnail (a small PNG) is what they show.
-    return attempts.select_related("student", "exercise").defer("ink")
+    # Lists never need the ink, nor the other JSON (parsed row by row: a 100-attempt
+    # drill-down spent more on it than on its query); the thumbnail (a small PNG) is shown.
+    return attempts.select_related("student", "exercise").defer(
+        "ink", "candidates", "checks", "guides", "demonstration"
+    )
 
 
 def student_attempts(

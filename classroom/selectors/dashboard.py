@@ -25,10 +25,11 @@ from classroom.selectors.attempts import (
     _light,
     _ratio,
     class_attempts,
+    plain_rows,
 )
 from classroom.selectors.classes import classroom_exercises, classroom_students
-from classroom.selectors.needs_help import NeedsHelp, needs_help_from
-from classroom.selectors.progress import Progress, progress_for
+from classroom.selectors.needs_help import Group, NeedsHelp, needs_help_from
+from classroom.selectors.progress import Progress, completed_words, progress_for
 from classroom.selectors.training import verified_training_count
 
 
@@ -112,6 +113,56 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class WordRow:
+    """A word of a words (or own-name) exercise across the class: who wrote it in full, and
+    the letter of it that was most often not right."""
+
+    exercise: Exercise
+    word: str
+    students: int  # who wrote it in full at least once
+    writes: int  # times it was written in full
+    hardest: str  # the letter most often not right ("" when none was wrong)
+    hardest_missed: int
+
+
+def _class_words(
+    *, exercises: list[Exercise], students: list[User], attempts: QuerySet[Attempt]
+) -> list[WordRow]:
+    """Each word of the words exercises shown, in exercise order (two queries, none without
+    such exercises): completions over all time, letters within the filters."""
+    shown = [e for e in exercises if e.is_words]
+    if not shown:
+        return []
+    done = completed_words(exercise_ids=[e.pk for e in shown], student_ids=[s.pk for s in students])
+    missed: dict[tuple[int, str], Counter[int]] = defaultdict(Counter)
+    letters = (
+        attempts.filter(exercise_id__in=[e.pk for e in shown], correct=False)
+        .values_list("exercise_id", "word", "letter_index")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for exercise_id, word, index, n in letters:
+        if word and index is not None:
+            missed[(exercise_id, word)][index] += n
+    rows = []
+    for exercise in shown:
+        words = (
+            exercise.word_list
+            if exercise.kind == Exercise.Kind.WORDS
+            else sorted({w for s in students for w in exercise.words_for(s)})
+        )
+        for word in words:
+            per_student = [done[(exercise.pk, s.pk)][word] for s in students]
+            worst = missed[(exercise.pk, word)].most_common(1)
+            index, n = worst[0] if worst else (-1, 0)
+            letter = word[index] if 0 <= index < len(word) else ""
+            written = sum(per_student)
+            learners = sum(1 for c in per_student if c)
+            rows.append(WordRow(exercise, word, learners, written, letter, n))
+    return rows
+
+
+@dataclass(frozen=True)
 class ClassDashboard:
     classroom: Classroom
     filters: AttemptFilters
@@ -125,6 +176,7 @@ class ClassDashboard:
     completion: list[tuple[User, list[CompletionCell]]]
     eligible_for_training: int
     needs_help: NeedsHelp
+    words: list[WordRow]
 
 
 def _trend(recent: tuple[int, int], previous: tuple[int, int]) -> str:
@@ -145,7 +197,7 @@ def _timeline(attempts: QuerySet[Attempt]) -> tuple[list[TimelinePoint], str]:
         .annotate(
             n=Count("id"), judged=Count("id", filter=_JUDGED), ok=Count("id", filter=_CORRECT)
         )
-        .order_by("day")
+        .order_by()  # a few dozen days, sorted here: the database then hashes, never sorts
     )
     days = {r["day"].date(): (r["n"], r["judged"], r["ok"]) for r in rows}
     if not days:
@@ -182,8 +234,13 @@ def class_dashboard_figures(
     now = end or timezone.now()
     recent = Q(created_at__gte=now - TREND_WINDOW)
     previous = Q(created_at__gte=now - 2 * TREND_WINDOW, created_at__lt=now - TREND_WINDOW)
+    # Tuples, not dicts, and the newest attempt's id rather than its date: this loop meets
+    # thousands of groups, and building a dict and an aware datetime for each cost more than
+    # the scan itself (docs/benchmarks.md).
     groups = (
-        attempts.values("student_id", "target", "predicted_label", "status", "failed_checks")
+        attempts.values_list(
+            "student_id", "target", "predicted_label", "status", "failed_checks", "exercise_id"
+        )
         .annotate(
             n=Count("id"),
             judged=Count("id", filter=_JUDGED),
@@ -191,7 +248,7 @@ def class_dashboard_figures(
             verified_n=Count("id", filter=Q(verified=True)),
             score_sum=Sum("score"),
             score_n=Count("score"),
-            last=Max("created_at"),
+            last=Max("id"),
             recent_judged=Count("id", filter=_JUDGED & recent),
             recent_ok=Count("id", filter=_CORRECT & recent),
             previous_judged=Count("id", filter=_JUDGED & previous),
@@ -199,29 +256,51 @@ def class_dashboard_figures(
         )
         .order_by()
     )
-    summed = "n judged ok score_sum score_n recent_judged recent_ok previous_judged previous_ok"
-    totals = Counter[str]()
-    per_student: dict[int, Counter[str]] = defaultdict(Counter)
-    last_active: dict[int, datetime] = {}
+    total = [0, 0, 0, 0, 0]  # attempts, judged, correct, pending, verified (as Totals)
+    # Per student: n, judged, ok, score_sum, score_n, recent_judged, recent_ok,
+    # previous_judged, previous_ok.
+    per_student: dict[int, list[int]] = {}
+    newest: dict[int, int] = {}  # the id of each student's newest attempt
     per_pair: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     counts: Counter[tuple[str, str]] = Counter()
-    grouped = list(groups)
-    for g in grouped:
-        sid = g["student_id"]
-        for key in summed.split():
-            per_student[sid][key] += g[key] or 0
-        for key in ("n", "judged", "ok"):
-            totals[key] += g[key]
-        totals["verified"] += g["verified_n"]
-        if g["status"] == Attempt.Status.PENDING:
-            totals["pending"] += g["n"]
+    correct_writes: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    help_groups: list[Group] = []
+    pending = Attempt.Status.PENDING
+    for row in plain_rows(groups):
+        (sid, target, read, status, failed, exercise_id, n, judged, ok, verified_n, score_sum,
+         score_n, last, recent_judged, recent_ok, previous_judged, previous_ok) = row  # fmt: skip
+        figures = per_student.get(sid)
+        if figures is None:
+            figures = per_student[sid] = [0] * 9
+        figures[0] += n
+        figures[1] += judged
+        figures[2] += ok
+        figures[3] += score_sum or 0
+        figures[4] += score_n
+        figures[5] += recent_judged
+        figures[6] += recent_ok
+        figures[7] += previous_judged
+        figures[8] += previous_ok
+        total[0] += n
+        total[1] += judged
+        total[2] += ok
+        total[4] += verified_n
+        if status == pending:
+            total[3] += n
         else:
-            counts[(g["target"], g["predicted_label"])] += g["n"]
-        if sid not in last_active or g["last"] > last_active[sid]:
-            last_active[sid] = g["last"]
-        pair = per_pair[(sid, g["target"])]
-        pair[0] += g["judged"]
-        pair[1] += g["ok"]
+            counts[(target, read)] += n
+        if newest.get(sid, 0) < last:
+            newest[sid] = last
+        pair = per_pair[(sid, target)]
+        pair[0] += judged
+        pair[1] += ok
+        if ok:
+            per_exercise = correct_writes[(exercise_id, sid)]
+            per_exercise[target] = per_exercise.get(target, 0) + ok
+        help_groups.append(Group(sid, target, failed, status, n, last))
+    last_active = dict(
+        Attempt.objects.filter(pk__in=list(newest.values())).values_list("student_id", "created_at")
+    )
 
     mastered: Counter[int] = Counter()
     per_character: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -237,18 +316,17 @@ def class_dashboard_figures(
         if not r:
             rows.append(StudentRow(student, 0, 0, 0, None, 0, None, ""))
             continue
+        n, judged, ok, score_sum, score_n, recent_judged, recent_ok, prev_judged, prev_ok = r
         rows.append(
             StudentRow(
                 student=student,
-                attempts=r["n"],
-                judged=r["judged"],
-                correct=r["ok"],
-                average_score=r["score_sum"] / r["score_n"] if r["score_n"] else None,
+                attempts=n,
+                judged=judged,
+                correct=ok,
+                average_score=score_sum / score_n if score_n else None,
                 mastered=mastered[student.pk],
-                last_active=last_active[student.pk],
-                trend=_trend(
-                    (r["recent_ok"], r["recent_judged"]), (r["previous_ok"], r["previous_judged"])
-                ),
+                last_active=last_active.get(student.pk),
+                trend=_trend((recent_ok, recent_judged), (prev_ok, prev_judged)),
             )
         )
 
@@ -266,14 +344,15 @@ def class_dashboard_figures(
     )
 
     timeline, granularity = _timeline(attempts)
-    progress = progress_for(exercises=shown, students=students)
+    if filters.date_from or filters.date_to:
+        progress = progress_for(exercises=shown, students=students)
+    else:  # every attempt of the shown exercises was in the scan: its counts serve
+        progress = progress_for(exercises=shown, students=students, correct_writes=correct_writes)
     completion = [(s, [CompletionCell(e, progress[(e.pk, s.pk)]) for e in shown]) for s in students]
     return ClassDashboard(
         classroom=classroom,
         filters=filters,
-        totals=Totals(
-            totals["n"], totals["judged"], totals["ok"], totals["pending"], totals["verified"]
-        ),
+        totals=Totals(*total),
         students=rows,
         characters=characters,
         confusion=confusion,
@@ -282,7 +361,8 @@ def class_dashboard_figures(
         exercises=exercises,
         completion=completion,
         eligible_for_training=verified_training_count(classroom),
-        needs_help=needs_help_from(grouped, attempts=attempts, students=students),
+        needs_help=needs_help_from(help_groups, attempts=attempts, students=students),
+        words=_class_words(exercises=shown, students=students, attempts=attempts),
     )
 
 

@@ -6,15 +6,12 @@ covering index, one fetch of the example attempts."""
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from functools import reduce
-from operator import or_
-from typing import Any
+from typing import NamedTuple
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from classroom.models import Attempt, Classroom, User
-from classroom.selectors.attempts import AttemptFilters, _character_order
+from classroom.selectors.attempts import AttemptFilters, _character_order, plain_rows
 from classroom.selectors.classes import classroom_exercises
 
 #: A problem is named once it happened at least this often.
@@ -79,6 +76,18 @@ class NeedsHelp:
     checks: list[tuple[str, str, int]]  # (check, label, failures), most failed first
 
 
+class Group(NamedTuple):
+    """Attempts grouped by student, target, failed checks and status: how many (`n`) and the
+    newest one's id (`last`). The dashboard's one scan gives these too (more finely grouped)."""
+
+    student_id: int
+    target: str
+    failed_checks: str
+    status: str
+    n: int
+    last: int
+
+
 def class_needs_help(
     *, classroom: Classroom, students: list[User], filters: AttemptFilters | None = None
 ) -> NeedsHelp:
@@ -88,40 +97,43 @@ def class_needs_help(
     attempts = filters.apply(Attempt.objects.filter(exercise_id__in=exercise_ids))
     groups = (
         attempts.filter(status=Attempt.Status.RECOGNIZED)
-        .values("student_id", "target", "failed_checks", "status")
-        .annotate(n=Count("id"), last=Max("created_at"))
+        .values_list("student_id", "target", "failed_checks", "status")
+        .annotate(n=Count("id"), last=Max("id"))
         .order_by()
     )
-    return needs_help_from(groups, attempts=attempts, students=students)
+    return needs_help_from(
+        map(Group._make, plain_rows(groups)), attempts=attempts, students=students
+    )
 
 
 def needs_help_from(
-    groups: Iterable[dict[str, Any]], *, attempts: QuerySet[Attempt], students: list[User]
+    groups: Iterable[Group], *, attempts: QuerySet[Attempt], students: list[User]
 ) -> NeedsHelp:
     """The summary from attempts grouped by at least student, target, failed checks and
-    status (rows with `n` and `last`, the newest `created_at`): the dashboard's one scan
-    serves it too. `attempts` (the same filtered attempts) gives the examples."""
+    status (`Group`s; `last` is the newest attempt's id): the dashboard's one scan serves it
+    too. `attempts` (the same filtered attempts) gives the examples."""
     per_check: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
-    latest: dict[tuple[int, str, str], datetime] = {}
+    latest: dict[tuple[int, str, str], int] = {}
     tried: Counter[str] = Counter()
     failed_chars: Counter[str] = Counter()
     failed_checks: Counter[str] = Counter()
-    for g in groups:
-        if g["status"] != Attempt.Status.RECOGNIZED:
+    recognized = Attempt.Status.RECOGNIZED
+    for sid, target, failed, status, n, last in groups:
+        if status != recognized:
             continue
-        tried[g["target"]] += g["n"]
-        names = [c for c in g["failed_checks"].split(",") if c]
-        if not names:
+        tried[target] += n
+        if not failed:
             continue
-        failed_chars[g["target"]] += g["n"]
+        names = failed.split(",")
+        failed_chars[target] += n
         if len(names) > 1:  # "backwards" or "too small" says more than "hard to read"
             names = [c for c in names if c != "legible"]
         for name in names:
-            failed_checks[name] += g["n"]
-            per_check[(g["student_id"], name)][g["target"]] += g["n"]
-            key = (g["student_id"], name, g["target"])
-            if key not in latest or g["last"] > latest[key]:
-                latest[key] = g["last"]
+            failed_checks[name] += n
+            per_check[(sid, name)][target] += n
+            key = (sid, name, target)
+            if latest.get(key, 0) < last:
+                latest[key] = last
 
     chosen: dict[int, list[tuple[str, Counter[str]]]] = defaultdict(list)
     for (sid, name), chars in per_check.items():
@@ -132,18 +144,14 @@ def needs_help_from(
 
     # The newest attempt of each named problem's commonest character, as its example.
     wanted = {
-        (sid, latest[(sid, name, chars.most_common(1)[0][0])]): (sid, name)
+        latest[(sid, name, chars.most_common(1)[0][0])]: (sid, name)
         for sid, problems in chosen.items()
         for name, chars in problems
     }
     examples: dict[tuple[int, str], Attempt] = {}
     if wanted:
-        match = reduce(or_, (Q(student_id=sid, created_at=at) for sid, at in wanted))
-        recognized = attempts.filter(status=Attempt.Status.RECOGNIZED)
-        for attempt in recognized.filter(match).only("id", "student_id", "created_at", "checks"):
-            problem = wanted.get((attempt.student_id, attempt.created_at))
-            if problem is not None:
-                examples[problem] = attempt
+        for attempt in attempts.filter(pk__in=list(wanted)).only("id", "student_id", "checks"):
+            examples[wanted[attempt.pk]] = attempt
 
     needs = []
     for student in students:

@@ -1,17 +1,19 @@
 """Progress: how far students are through exercises, a class's roster, a student's own
 figures."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from classroom.models import Attempt, Classroom, Exercise, User
 from classroom.selectors.attempts import _character_order, _light, _ratio
 from classroom.selectors.classes import classroom_exercises, classroom_students
+from classroom.words import NameWord, name_word
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Progress:
 
     done: int
     total: int
+    words: bool = False  # counted in words written in full, not characters
 
     @property
     def percent(self) -> int:
@@ -40,23 +43,59 @@ class ExerciseWithProgress:
 class RosterRow:
     student: User
     progress: Progress
+    name: NameWord | None = None  # own-name exercises: the word the name gives
+
+
+def completed_words(
+    *, exercise_ids: list[int], student_ids: list[int]
+) -> dict[tuple[int, int], Counter[str]]:
+    """Words written in full, counted per word and keyed by (exercise id, student id): a
+    write of a word is complete when each of its letters has a correct attempt. One query."""
+    done: dict[tuple[int, int], Counter[str]] = defaultdict(Counter)
+    if not exercise_ids or not student_ids:
+        return done
+    rows = (
+        Attempt.objects.filter(
+            exercise__in=exercise_ids,
+            student__in=student_ids,
+            correct=True,
+            word_write__isnull=False,
+        )
+        .values_list("exercise_id", "student_id", "word", "word_write")
+        .annotate(letters=Count("letter_index", distinct=True))
+        .filter(letters=Length("word"))
+        .order_by()
+    )
+    for exercise_id, student_id, word, _write, _letters in rows:
+        done[(exercise_id, student_id)][word] += 1
+    return done
 
 
 def progress_for(
-    *, exercises: Iterable[Exercise], students: Iterable[User]
+    *,
+    exercises: Iterable[Exercise],
+    students: Iterable[User],
+    correct_writes: dict[tuple[int, int], dict[str, int]] | None = None,
 ) -> dict[tuple[int, int], Progress]:
     """Progress of each student in each exercise, keyed by (exercise id, student id).
 
-    One query whatever the numbers: correct attempts are counted per exercise, student
-    and character in the database, then each character is capped at `repetitions`.
+    One query whatever the numbers (two with words exercises): correct attempts are counted
+    per exercise, student and character in the database, then each character is capped at
+    `repetitions`; a words exercise counts the words written in full, each capped likewise.
+    `correct_writes` (those counts, keyed the same way) spares the query when a caller has
+    them from its own scan of every attempt of these exercises.
     """
     exercise_list = list(exercises)
-    student_ids = [s.pk for s in students]
+    student_list = list(students)
+    student_ids = [s.pk for s in student_list]
+    by_characters = [e.pk for e in exercise_list if not e.is_words]
     counts: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
-    if exercise_list and student_ids:
+    if correct_writes is not None:
+        counts.update(correct_writes)
+    elif by_characters and student_ids:
         rows = (
             Attempt.objects.filter(
-                exercise__in=[e.pk for e in exercise_list],
+                exercise__in=by_characters,
                 student__in=student_ids,
                 correct=True,
             )
@@ -66,12 +105,21 @@ def progress_for(
         )
         for exercise_id, student_id, target, n in rows:
             counts[(exercise_id, student_id)][target] = n
+    words_done = completed_words(
+        exercise_ids=[e.pk for e in exercise_list if e.is_words], student_ids=student_ids
+    )
     result = {}
     for exercise in exercise_list:
-        for student_id in student_ids:
-            per_char = counts.get((exercise.pk, student_id), {})
+        for student in student_list:
+            key = (exercise.pk, student.pk)
+            if exercise.is_words:
+                words = exercise.words_for(student)
+                done = sum(min(words_done[key][w], exercise.repetitions) for w in words)
+                result[key] = Progress(done, len(words) * exercise.repetitions, words=True)
+                continue
+            per_char = counts.get(key, {})
             done = sum(min(per_char.get(ch, 0), exercise.repetitions) for ch in exercise.characters)
-            result[(exercise.pk, student_id)] = Progress(done=done, total=exercise.total_writes)
+            result[key] = Progress(done=done, total=exercise.total_writes)
     return result
 
 
@@ -92,7 +140,11 @@ def exercise_roster(*, exercise: Exercise) -> list[RosterRow]:
     """Each student of the exercise's class with their progress in it."""
     students = list(classroom_students(classroom=exercise.classroom))
     progress = progress_for(exercises=[exercise], students=students)
-    return [RosterRow(s, progress[(exercise.pk, s.pk)]) for s in students]
+    own_name = exercise.kind == Exercise.Kind.OWN_NAME
+    return [
+        RosterRow(s, progress[(exercise.pk, s.pk)], name_word(s) if own_name else None)
+        for s in students
+    ]
 
 
 def class_roster(*, classroom: Classroom) -> list[tuple[User, list[Progress]]]:

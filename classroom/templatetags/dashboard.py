@@ -3,6 +3,9 @@
 import base64
 
 from django import template
+from django.utils.safestring import SafeString
+
+from classroom import charts
 
 register = template.Library()
 
@@ -25,3 +28,10 @@ def percent(value: float | None) -> str:
 def sort_value(value: float | None) -> str:
     """A number the table sorter can compare; missing values sort first."""
     return "-1" if value is None else f"{value:.4f}"
+
+
+@register.filter
+def ink_svg(ink: object, target: str = "") -> SafeString:
+    """Stored ink drawn as an SVG on the server (`charts.ink_picture`): no script, prints."""
+    label = f"The drawing of “{target}”" if target else "The drawing"
+    return charts.ink_picture(ink, label=f"{label}, stroke by stroke (numbers: stroke order)")

@@ -179,7 +179,7 @@ def test_an_invited_teacher_runs_classes_at_once_and_the_invitation_is_used_up(
     assert teacher.is_teacher and not teacher.awaits_teacher_approval
     again = _sign_up(Client(), username="mrsly", role="teacher", invitation=invitation.code)
     assert again.context["form"].errors["invitation"] == [
-        "This invitation is unknown, used or expired."
+        "This invitation is unknown, used, revoked or expired."
     ]
     assert not User.objects.filter(username="mrsly").exists()
 

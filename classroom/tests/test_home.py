@@ -2,7 +2,12 @@ from django.test import Client
 from django.urls import reverse
 
 from classroom.models import Classroom, User
-from classroom.tests.factories import ClassroomFactory, ExerciseFactory, StaffFactory
+from classroom.tests.factories import (
+    ClassroomFactory,
+    ExerciseFactory,
+    MembershipFactory,
+    StaffFactory,
+)
 
 
 def test_it_welcomes_visitors_with_log_in_and_sign_up(client: Client, db) -> None:
@@ -19,6 +24,15 @@ def test_it_shows_a_student_their_exercises_with_due_dates(
     page = client_as(student).get(reverse("home")).content.decode()
     assert "Vowels" in page
     assert 'datetime="2030-06-01T09:00:00+00:00"' in page
+
+
+def test_it_counts_every_classmate_for_a_student(
+    client_as, student: User, classroom: Classroom
+) -> None:
+    MembershipFactory.create_batch(2, classroom=classroom)
+    response = client_as(student).get(reverse("home"))
+    [shown] = response.context["classes"]
+    assert shown.student_count == 3
 
 
 def test_it_shows_a_teacher_their_classes_with_exercise_counts(

@@ -265,3 +265,31 @@ async def test_with_the_broker_down_drawing_goes_on_and_a_submit_is_still_stored
     stored = await database_sync_to_async(attempts)()
     assert [a.pk for a in stored] == [saved["attempt_id"]]
     assert stored[0].status == Attempt.Status.PENDING
+
+
+async def test_a_word_is_written_letter_by_letter_each_letter_an_attempt(
+    client, student, classroom, celery_worker
+):
+    word = await database_sync_to_async(ExerciseFactory.create)(
+        classroom=classroom, kind="words", words="38", characters="38", repetitions=1
+    )
+    three, eight = (s["strokes"] for s in unipen_test_samples(labels="38", per_label=1))
+    communicator, _ = await open_socket(await login(client, student), path_of(word))
+    seq = await draw(communicator, three)
+    await communicator.send_json_to({"type": "submit", "seq": seq, "target": "3"})
+    first = await next_of_type(communicator, "result", timeout=10)
+    seq = await draw(communicator, eight, first_seq=seq + 1)
+    await communicator.send_json_to({"type": "submit", "seq": seq, "target": "8"})
+    second = await next_of_type(communicator, "result", timeout=10)
+    await communicator.disconnect()
+
+    assert (first["target"], first["passed"], first["next_target"]) == ("3", True, "8")
+    assert first["word"] == {"text": "38", "index": 1}
+    assert first["progress"] == {"done": 0, "total": 1, "unit": "words"}
+    assert (second["target"], second["correct"], second["done"]) == ("8", True, True)
+    assert second["progress"] == {"done": 1, "total": 1, "unit": "words"}
+    stored = await database_sync_to_async(attempts)()
+    assert [(a.target, a.word, a.word_write, a.letter_index) for a in stored] == [
+        ("3", "38", 1, 0),
+        ("8", "38", 1, 1),
+    ]

@@ -1,11 +1,11 @@
 """Pages of the classroom app, by concern: parse, call one service or selector, answer.
 
-`accounts` (home, sign-up), `classes`, `exercises` (and the practice canvas), `dashboards`
-(figures, CSV, a student's work, replays, verdicts, a student's own progress). How pages
-answer the access rules: `pages`.
+`accounts` (home, sign-up), `sign_in` (a class's sign-in page, login cards), `classes`,
+`exercises` (and the practice canvas), `dashboards` (figures, CSV, a student's work,
+replays, verdicts, a student's own progress). How pages answer the access rules: `pages`.
 """
 
-from classroom.views.accounts import home, signup
+from classroom.views.accounts import home, signup, teacher_invitation_revoke, teacher_invitations
 from classroom.views.classes import (
     class_archive,
     class_create,
@@ -34,12 +34,22 @@ from classroom.views.exercises import (
     exercise_list,
     practice,
 )
+from classroom.views.sign_in import (
+    class_sign_in,
+    class_sign_in_cards,
+    class_sign_in_renew,
+    class_sign_in_student,
+)
 from classroom.views.students import (
+    class_student_card,
+    class_student_data,
     class_student_delete,
     class_student_export,
     class_student_password,
     class_student_unlock,
     class_students_add,
+    my_data,
+    my_data_export,
 )
 
 __all__ = [
@@ -56,7 +66,13 @@ __all__ = [
     "class_list",
     "class_regenerate_code",
     "class_remove_student",
+    "class_sign_in",
+    "class_sign_in_cards",
+    "class_sign_in_renew",
+    "class_sign_in_student",
     "class_student",
+    "class_student_card",
+    "class_student_data",
     "class_student_delete",
     "class_student_export",
     "class_student_password",
@@ -69,7 +85,11 @@ __all__ = [
     "exercise_edit",
     "exercise_list",
     "home",
+    "my_data",
+    "my_data_export",
     "my_progress",
     "practice",
     "signup",
+    "teacher_invitation_revoke",
+    "teacher_invitations",
 ]  # fmt: skip

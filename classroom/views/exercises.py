@@ -46,12 +46,34 @@ def exercise_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, f"Exercise “{exercise}” added.")
+            if exercise.kind == Exercise.Kind.OWN_NAME:
+                _warn_about_names(request, exercise)
             return redirect(classroom)
     return render(
         request,
         "classroom/exercise_form.html",
         {"form": form, "classroom": classroom, "creating": True},
     )
+
+
+def _warn_about_names(request: HttpRequest, exercise: Exercise) -> None:
+    """Names with characters that cannot be practised: the teacher is told which."""
+    rows = [r for r in selectors.exercise_roster(exercise=exercise) if r.name and r.name.skipped]
+    unusable = [str(r.student) for r in rows if r.name and not r.name.usable]
+    partial = [f"{r.student} ({r.name.skipped})" for r in rows if r.name and r.name.usable]
+    if partial:
+        messages.warning(
+            request,
+            "Only the letters A-Z, a-z are practised; these names have others, left out: "
+            + ", ".join(partial)
+            + ".",
+        )
+    if unusable:
+        messages.warning(
+            request,
+            "These students' names have no letters that can be practised, so they have "
+            "nothing to write here: " + ", ".join(unusable) + ".",
+        )
 
 
 @login_required
@@ -115,19 +137,38 @@ def practice(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """The practice canvas for one exercise; strokes and submits go over the websocket."""
     user = user_of(request)
     exercise = decided(access.exercise_to_practise, request, pk=exercise_id)
-    plan = selectors.practice_plan(student=user, exercise=exercise)
-    again = not plan and request.GET.get("again") == "1"  # "Another round"
+    again = request.GET.get("again") == "1"  # "Another round"
+    word = None
+    if exercise.is_words:
+        words = exercise.words_for(user)
+        plan = selectors.word_plan(student=user, exercise=exercise)
+        total = len(words) * exercise.repetitions
+        place = selectors.word_next(student=user, exercise=exercise, again=again and not plan)
+        word = place.as_dict() if place else None
+        targets = list(place.word[place.index :]) if place else []
+        letters = "".join(dict.fromkeys("".join(words)))
+        progress = {"done": total - len(plan), "total": total, "unit": "words"}
+    else:
+        words = []
+        plan = selectors.practice_plan(student=user, exercise=exercise)
+        targets = plan or exercise.targets(seed=user.pk)
+        letters = exercise.characters
+        progress = {"done": exercise.total_writes - len(plan), "total": exercise.total_writes}
+    again = again and not plan
     ws_url = f"/ws/practice/{exercise.pk}/" + ("?again=1" if again else "")
     config = {
         "mode": "practice",
         "ws_url": ws_url,
-        "targets": plan or exercise.targets(seed=user.pk),
+        "targets": targets,
+        "word": word,
         "show_tracing": exercise.show_tracing,
-        "models": models_to_trace(exercise.characters),
+        "models": models_to_trace(letters),
         "speak": exercise.classroom.spoken_prompts,
-        # The exercise card's count: correct writes, each character up to its repetitions.
-        "progress": {"done": exercise.total_writes - len(plan), "total": exercise.total_writes},
+        # The exercise card's count: correct writes, each character (or word written in
+        # full) up to its repetitions.
+        "progress": progress,
     }
+    no_name = exercise.kind == exercise.Kind.OWN_NAME and not words
     return render(
         request,
         "classroom/practice.html",
@@ -137,8 +178,10 @@ def practice(request: HttpRequest, exercise_id: int) -> HttpResponse:
             "mode": "practice",
             "ws_url": ws_url,
             "targets": config["targets"],
+            "word": word,
             "show_tracing": exercise.show_tracing,
             "done": not plan,
+            "no_name": no_name,
             "again": again,
             "next_exercise": selectors.next_exercise_of(student=user, exercise=exercise)
             if not plan

@@ -1,7 +1,6 @@
 """A student's account, as their class's teacher manages it: adding students by name with
-login cards, a new password, a lockout cleared, their data downloaded or deleted."""
-
-from typing import Any
+login cards, a new password or card, a lockout cleared, their data downloaded, read or
+deleted (and a student's own data, for them)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,9 +10,10 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from classroom import selectors, services
-from classroom.models import Classroom, User
-from classroom.views.pages import managed_classroom, user_of
+from classroom import cards, selectors, services
+from classroom.models import Classroom, LoginCard, User
+from classroom.views.pages import managed_classroom, student_of, user_of, watched_classroom
+from classroom.views.sign_in import login_cards_response
 
 
 def _class_student(request: HttpRequest, pk: int, student_id: int) -> tuple[Classroom, User]:
@@ -34,17 +34,85 @@ def class_student_unlock(request: HttpRequest, pk: int, student_id: int) -> Http
     return redirect("class_student", pk=classroom.pk, student_id=student.pk)
 
 
-@login_required
-def class_student_export(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
-    """Everything stored about a student, as a JSON download, for their class's teacher."""
-    _, student = _class_student(request, pk, student_id)
-    services.student_export_record(actor=user_of(request), student=student)
+def _watched_student(request: HttpRequest, pk: int, student_id: int) -> tuple[Classroom, User]:
+    """A student of a class whose work the user may see: its teacher, or an admin."""
+    classroom = watched_classroom(request, pk)
+    student = selectors.student_in_classroom(classroom=classroom, student_id=student_id)
+    if student is None:
+        raise Http404("No such student in this class")
+    return classroom, student
+
+
+def student_data_download(student: User, *, actor: User) -> HttpResponse:
+    """Everything stored about a student as a JSON download; audited."""
+    services.student_export_record(actor=actor, student=student, form="json")
     response = JsonResponse(
         selectors.student_export(student=student), json_dumps_params={"indent": 1}
     )
     name = slugify(student.username)
     response["Content-Disposition"] = f'attachment; filename="{name}-data.json"'
+    response["Cache-Control"] = "no-store"
     return response
+
+
+def student_data_page(
+    request: HttpRequest, student: User, *, back: str, download: str
+) -> HttpResponse:
+    """Everything stored about a student as a printable page, each attempt's ink drawn;
+    audited."""
+    services.student_export_record(actor=user_of(request), student=student, form="page")
+    response = render(
+        request,
+        "classroom/student_data.html",
+        {
+            "student": student,
+            "data": selectors.student_export(student=student),
+            "back": back,
+            "download": download,
+            "own": user_of(request).pk == student.pk,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def class_student_export(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """Everything stored about a student, as a JSON download, for their class's teacher or
+    an admin."""
+    _, student = _watched_student(request, pk, student_id)
+    return student_data_download(student, actor=user_of(request))
+
+
+@login_required
+def class_student_data(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """Everything stored about a student, as a readable page, for their class's teacher or
+    an admin."""
+    classroom, student = _watched_student(request, pk, student_id)
+    return student_data_page(
+        request,
+        student,
+        back=reverse("class_student", kwargs={"pk": classroom.pk, "student_id": student.pk}),
+        download=reverse(
+            "class_student_export", kwargs={"pk": classroom.pk, "student_id": student.pk}
+        ),
+    )
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """A student's own data, as the readable page (a parent may read it with them)."""
+    student = student_of(request)
+    return student_data_page(
+        request, student, back=reverse("my_progress"), download=reverse("my_data_export")
+    )
+
+
+@login_required
+def my_data_export(request: HttpRequest) -> HttpResponse:
+    """A student's own data, as the JSON download."""
+    student = student_of(request)
+    return student_data_download(student, actor=student)
 
 
 @login_required
@@ -78,13 +146,19 @@ def class_students_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         names = request.POST.get("names", "").replace(",", "\n").replace("\t", "\n")
         try:
-            created = services.class_add_students(classroom=classroom, names=names.splitlines())
+            created = services.class_add_students(
+                classroom=classroom,
+                names=names.splitlines(),
+                card_kind=request.POST.get("kind", LoginCard.Kind.PICTURES),
+            )
         except services.ClassroomError as problem:
             error = problem.message
         else:
-            return _login_cards(request, classroom, created)
+            return login_cards_response(request, classroom, created)
     return render(
-        request, "classroom/class_students_add.html", {"classroom": classroom, "error": error}
+        request,
+        "classroom/class_students_add.html",
+        {"classroom": classroom, "error": error, "kinds": LoginCard.Kind.choices},
     )
 
 
@@ -96,18 +170,25 @@ def class_student_password(request: HttpRequest, pk: int, student_id: int) -> Ht
     password = services.student_password_reset(
         actor=user_of(request), classroom=classroom, student=student
     )
-    return _login_cards(request, classroom, [(student, password)])
+    printed = cards.PrintedCard(student=student, password=password)
+    return login_cards_response(request, classroom, [printed])
 
 
-def _login_cards(request: HttpRequest, classroom: Classroom, cards: list[Any]) -> HttpResponse:
-    response = render(
-        request,
-        "classroom/login_cards.html",
-        {
-            "classroom": classroom,
-            "cards": cards,
-            "login_url": request.build_absolute_uri(reverse("login")),
-        },
-    )
-    response["Cache-Control"] = "no-store"  # the passwords are shown this once
-    return response
+@require_POST
+@login_required
+def class_student_card(request: HttpRequest, pk: int, student_id: int) -> HttpResponse:
+    """The teacher gives a student a new login card (pictures or words), shown once; the old
+    card stops working."""
+    classroom, student = _class_student(request, pk, student_id)
+    try:
+        secret = cards.card_reset(
+            actor=user_of(request),
+            classroom=classroom,
+            student=student,
+            kind=request.POST.get("kind", LoginCard.Kind.PICTURES),
+        )
+    except services.ClassroomError as problem:
+        messages.error(request, problem.message)
+        return redirect("class_student", pk=classroom.pk, student_id=student.pk)
+    printed = cards.PrintedCard(student=student, secret=secret)
+    return login_cards_response(request, classroom, [printed])

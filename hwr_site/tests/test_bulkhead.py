@@ -82,6 +82,40 @@ async def test_a_password_post_that_waits_too_long_is_told_to_come_back():
     await first
 
 
+class Refuser:
+    """An inner ASGI app that answers every request 429, as django-axes does a lockout."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self, scope, receive, send):
+        self.calls += 1
+        await send({"type": "http.response.start", "status": 429,
+                    "headers": [(b"retry-after", b"900")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b"locked out"})
+
+
+async def test_a_refusal_frees_its_slot_at_once_and_is_answered_after_the_delay():
+    inner = Refuser()
+    app = PasswordBulkhead(inner, paths=["/accounts/"], slots=1, wait_s=5, refusal_delay_s=2)
+    first = asyncio.create_task(call(app, http("/accounts/login/", "POST")))
+    second = asyncio.create_task(call(app, http("/accounts/login/", "POST")))
+    await asyncio.sleep(0.1)
+    assert inner.calls == 2  # the first refusal left the one slot while it is held
+    assert not first.done() and not second.done()
+    for sent in await asyncio.gather(first, second):
+        assert sent[0]["status"] == 429 and (b"retry-after", b"900") in sent[0]["headers"]
+        assert sent[1]["body"] == b"locked out"
+
+
+async def test_answers_that_are_not_refusals_are_sent_at_once():
+    inner = Recorder()
+    inner.release.set()
+    app = PasswordBulkhead(inner, paths=["/accounts/"], slots=1, wait_s=5, refusal_delay_s=60)
+    sent = await asyncio.wait_for(call(app, http("/accounts/login/", "POST")), 5)
+    assert sent[0]["status"] == 200
+
+
 async def test_pages_and_other_posts_never_wait_for_a_password_slot():
     inner = Recorder()
     app = PasswordBulkhead(inner, paths=["/accounts/"], slots=1, wait_s=5)

@@ -62,6 +62,27 @@ def test_an_admin_clears_a_lockout_and_the_right_password_works_again(settings, 
     assert not AccessAttempt.objects.filter(username=student.username).exists()
 
 
+def test_a_locked_out_login_is_refused_before_its_password_is_checked(settings):
+    student = StudentFactory.create()
+    client = Client(REMOTE_ADDR="10.0.5.1")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, student.username, "wrong")
+    failures = AccessAttempt.objects.get(username=student.username).failures_since_start
+    for _ in range(3):
+        assert log_in(client, student.username, "wrong").status_code == 429
+    # The authentication backends never ran: nothing hashed, no failure recorded.
+    assert AccessAttempt.objects.get(username=student.username).failures_since_start == failures
+
+
+def test_a_locked_out_address_is_shown_the_lockout_page_instead_of_the_form(settings):
+    client = Client(REMOTE_ADDR="10.0.5.2")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, f"nobody{n}", "wrong")
+    page = client.get("/accounts/login/")
+    assert page.status_code == 429 and "ask your teacher" in page.content.decode()
+    assert Client(REMOTE_ADDR="10.0.5.3").get("/accounts/login/").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("path", "limit"),
     [("/accounts/signup/", 10), ("/accounts/password_reset/", 5)],

@@ -73,8 +73,10 @@ import django, json
 django.setup()
 from django.test import Client
 c = Client()
-plain = c.get("/accounts/login/", HTTP_HOST="inkwell.example.org")
-secure = c.get("/accounts/login/", HTTP_HOST="inkwell.example.org", HTTP_X_FORWARDED_PROTO="https")
+# A page that reads no table (the database here is empty): the log-in page asks axes.
+page = "/accounts/password_reset/"
+plain = c.get(page, HTTP_HOST="inkwell.example.org")
+secure = c.get(page, HTTP_HOST="inkwell.example.org", HTTP_X_FORWARDED_PROTO="https")
 probe = c.get("/healthz", HTTP_HOST="inkwell.example.org")
 print(json.dumps({"plain": [plain.status_code, plain.headers.get("Location")],
                   "hsts": secure.headers.get("Strict-Transport-Security"),
@@ -83,7 +85,7 @@ print(json.dumps({"plain": [plain.status_code, plain.headers.get("Location")],
     done = run_python(code, DATABASE_URL="sqlite:///:memory:")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
-    assert answer["plain"] == [301, "https://inkwell.example.org/accounts/login/"]
+    assert answer["plain"] == [301, "https://inkwell.example.org/accounts/password_reset/"]
     assert answer["hsts"] == "max-age=31536000; includeSubDomains"
     assert answer["probe"] == 200  # probes reach the process over plain HTTP
 

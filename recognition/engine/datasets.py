@@ -96,3 +96,19 @@ def read_image_folder(root: str | Path) -> Iterator[tuple[str, Path]]:
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
                 yield folder.name, path
+
+
+def ink_file_splits(path: str | Path) -> frozenset[str]:
+    """The splits (``train``, ``val``, ``test``, ...) one ink JSONL file holds.
+
+    Reads until the three usual splits have been seen, so a file that has them all answers
+    after its first few hundred lines; one that lacks a split is read to its end.
+    """
+    seen: set[str] = set()
+    with open_text(Path(path)) as lines:
+        for line in lines:
+            if line.strip():
+                seen.add(str(json.loads(line).get("split", "")))
+                if {"train", "val", "test"} <= seen:
+                    break
+    return frozenset(seen)

@@ -1,8 +1,15 @@
 """Serving: load an exported model once per process and recognise ink or images.
 
-Uses the LiteRT interpreter from ``ai-edge-litert``; imports no TensorFlow. Interpreters are
-not thread-safe, so each is guarded by a lock; one stays at batch size 1 for single
-characters and a second one is resized for batches.
+Two runtimes, chosen per process (``runtime``), neither imports TensorFlow:
+
+- ``"litert"`` (the default): the LiteRT interpreter from ``ai-edge-litert`` over
+  ``model.tflite``. Interpreters are not thread-safe, so each is guarded by a lock; one
+  stays at batch size 1 for single characters and a second one is resized for batches.
+- ``"onnxruntime"``: ONNX Runtime over ``model.onnx`` (made from ``model.tflite`` by
+  :mod:`onnx_export`), on its CUDA execution provider with ``provider="cuda"`` where the
+  installed build has one and a GPU answers, else on its CPU provider with a logged
+  warning. A GPU pays only for many drawings at once: :meth:`Recognizer.recognize_many`
+  answers a whole batch in one ``session.run``.
 
 Two model layouts are served (``preprocessing_version`` in the card):
 
@@ -18,6 +25,7 @@ Two model layouts are served (``preprocessing_version`` in the card):
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -39,6 +47,12 @@ RASTER_ONLY = PREPROCESSING_VERSION
 RASTER_AND_POINTS = "2"
 CARD_JSON = "model_card.json"
 MAX_CANDIDATES = 5
+ONNX_FILES = {TFLITE_NAME: "model.onnx", POINTS_TFLITE_NAME: "model_points.onnx"}
+ONNX_SOURCE_KEY = "inkwell_source_sha256"  # as recognition.engine.onnx_export writes it
+RUNTIMES = ("litert", "onnxruntime")
+PROVIDERS = ("cpu", "cuda")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,32 +111,123 @@ class _Session:
             return np.array(self._interpreter.get_tensor(self._output))
 
 
-class Recognizer:
-    """A loaded model: preprocessing, inference, charset restriction and rejection."""
+class _OnnxSession:
+    """One ONNX Runtime session; ``run`` is thread-safe and takes any batch size."""
 
-    def __init__(self, model_dir: Path, card: dict[str, Any]) -> None:
+    def __init__(
+        self, model_path: Path, provider: str, shape: tuple[int, ...] = (SIZE, SIZE, 1)
+    ) -> None:
+        import onnxruntime as ort
+
+        self._shape = shape
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # as LiteRT's: one worker process per core
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # ORT's own provider warnings: ours below says it
+        wanted = ["CPUExecutionProvider"]
+        if provider == "cuda":
+            if "CUDAExecutionProvider" in ort.get_available_providers():
+                wanted.insert(0, "CUDAExecutionProvider")
+            else:
+                logger.warning(
+                    "INFERENCE_PROVIDER is cuda but this onnxruntime build has no CUDA "
+                    "provider (it has %s): %s runs on the CPU",
+                    ", ".join(ort.get_available_providers()),
+                    model_path.name,
+                )
+        self._session = ort.InferenceSession(str(model_path), options, providers=wanted)
+        self.providers = list(self._session.get_providers())
+        if "CUDAExecutionProvider" in wanted and "CUDAExecutionProvider" not in self.providers:
+            logger.warning(
+                "INFERENCE_PROVIDER is cuda but no GPU took %s: it runs on the CPU",
+                model_path.name,
+            )
+        self._input = self._session.get_inputs()[0].name
+        meta = self._session.get_modelmeta().custom_metadata_map
+        self.source_sha256 = meta.get(ONNX_SOURCE_KEY, "")
+
+    def run(self, rasters: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(rasters.reshape(-1, *self._shape), dtype=np.float32)
+        return np.asarray(self._session.run(None, {self._input: x})[0])
+
+
+def _onnx_session(
+    model_dir: Path, tflite_name: str, provider: str, shape: tuple[int, ...] = (SIZE, SIZE, 1)
+) -> _OnnxSession:
+    """The ONNX session of the file converted from ``tflite_name`` as it is now (the
+    converter records its source's SHA-256); ModelError when it is missing or stale."""
+    import hashlib
+
+    onnx_path = model_dir / ONNX_FILES[tflite_name]
+    hint = f"run python -m recognition.engine.onnx_export {model_dir}"
+    if not onnx_path.is_file():
+        raise ModelError("model_unavailable", f"no {onnx_path.name} in {model_dir}: {hint}")
+    session = _OnnxSession(onnx_path, provider, shape)
+    source = hashlib.sha256((model_dir / tflite_name).read_bytes()).hexdigest()
+    if session.source_sha256 != source:
+        raise ModelError(
+            "model_incompatible", f"{onnx_path.name} was made from another {tflite_name}: {hint}"
+        )
+    return session
+
+
+_AnySession = _Session | _OnnxSession
+
+
+class Recognizer:
+    """A loaded model: preprocessing, inference, charset restriction and rejection.
+
+    ``runtime`` is ``"litert"`` or ``"onnxruntime"``; ``provider`` (``"cpu"`` or
+    ``"cuda"``) matters to ONNX Runtime only.
+    """
+
+    def __init__(
+        self,
+        model_dir: Path,
+        card: dict[str, Any],
+        runtime: str = "litert",
+        provider: str = "cpu",
+    ) -> None:
         self.model_dir = model_dir
         self.card = card
         self.version = str(card["version"])
+        self.runtime = runtime
         self.reject_threshold = float(card.get("reject_threshold", 1.0))
         self.image_reject_threshold = float(
             card.get("image_reject_threshold", self.reject_threshold)
         )
-        self._single = _Session(model_dir / TFLITE_NAME, 1)
-        self._batch = _Session(model_dir / TFLITE_NAME, 1)
         self.points_weight = 0.0
         self.both_directions = bool(card.get("points_both_directions", False))
-        self._points_single: _Session | None = None
-        self._points_batch: _Session | None = None
-        if str(card.get("preprocessing_version")) == RASTER_AND_POINTS:
+        two_views = str(card.get("preprocessing_version")) == RASTER_AND_POINTS
+        self._points_single: _AnySession | None = None
+        self._points_batch: _AnySession | None = None
+        if two_views:
             self.points_weight = float(card["points_weight"])
+        if runtime == "onnxruntime":
+            raster = _onnx_session(model_dir, TFLITE_NAME, provider)
+            self._single: _AnySession = raster
+            self._batch: _AnySession = raster
+            if two_views:
+                self._points_single = _onnx_session(
+                    model_dir, POINTS_TFLITE_NAME, provider, (POINTS, FEATURES)
+                )
+                self._points_batch = self._points_single
+            self.providers = raster.providers
+            return
+        self.providers = ["litert"]
+        self._single = _Session(model_dir / TFLITE_NAME, 1)
+        self._batch = _Session(model_dir / TFLITE_NAME, 1)
+        if two_views:
             path = model_dir / POINTS_TFLITE_NAME
             self._points_single = _Session(path, 1, (POINTS, FEATURES))
             self._points_batch = _Session(path, 1, (POINTS, FEATURES))
 
     @classmethod
-    def load(cls, model_dir: Path) -> Recognizer:
-        """Load ``model_dir`` (``model.tflite`` + ``model_card.json``); raises ModelError."""
+    def load(cls, model_dir: Path, runtime: str = "litert", provider: str = "cpu") -> Recognizer:
+        """Load ``model_dir`` (``model.tflite`` + ``model_card.json``, and ``model.onnx`` for
+        ONNX Runtime) on ``runtime``; raises ModelError."""
+        if runtime not in RUNTIMES or provider not in PROVIDERS:
+            raise ValueError(f"unknown runtime {runtime!r} or provider {provider!r}")
         model_dir = Path(model_dir)
         try:
             card = json.loads((model_dir / CARD_JSON).read_text())
@@ -149,7 +254,7 @@ class Recognizer:
             )
         if card.get("classes", CLASSES) != CLASSES or int(card.get("input_size", SIZE)) != SIZE:
             raise ModelError("model_incompatible", "model classes or input size differ")
-        return cls(model_dir, card)
+        return cls(model_dir, card, runtime, provider)
 
     # -- raw inference -------------------------------------------------------------------
 
@@ -233,32 +338,40 @@ class Recognizer:
 
     def recognize_batch(self, inks: list[Any], charset: str | None = None) -> list[Recognition]:
         """Recognise many drawings in one interpreter call; latency is the per-item share."""
-        if not inks:
+        return self.recognize_many([(ink, charset) for ink in inks])
+
+    def recognize_many(self, drawings: list[tuple[Any, str | None]]) -> list[Recognition]:
+        """Recognise ``(ink, charset)`` pairs, each with its own charset, in one call of the
+        network (a batch dimension of ``len(drawings)``): the same answers as
+        :meth:`recognize` one by one; latency is the per-item share."""
+        if not drawings:
             return []
         start = time.perf_counter()
-        allowed = np.array(charset_indices(charset))
-        probs = self.ink_probabilities([parse_ink(ink) for ink in inks])
-        share = (time.perf_counter() - start) * 1000 / len(inks)
-        return [self._decide(row, allowed, share) for row in probs]
+        inks = [parse_ink(ink) for ink, _ in drawings]
+        allowed = [np.array(charset_indices(charset)) for _, charset in drawings]
+        probs = self.ink_probabilities(inks)
+        share = (time.perf_counter() - start) * 1000 / len(drawings)
+        return [self._decide(row, a, share) for row, a in zip(probs, allowed, strict=True)]
 
 
-_CACHE: dict[tuple[str, str], Recognizer] = {}
+_CACHE: dict[tuple[str, str, str, str], Recognizer] = {}
 _CACHE_LOCK = threading.Lock()
 MAX_LOADED_MODELS = 3
 _STAMPS: dict[str, tuple[tuple[int, int], str]] = {}
 # A folder's card is looked at again at most this often: resolving the path and reading the
 # card's stamp cost more than preprocessing a stroke.
 CARD_CHECK_S = 1.0
-_CHECKED: dict[str, tuple[float, tuple[str, str]]] = {}
+_CHECKED: dict[str, tuple[float, tuple[str, str, str, str]]] = {}
 
 
-def load_recognizer(model_dir: Path) -> Recognizer:
-    """The process-wide :class:`Recognizer` for ``model_dir``, keyed by path and version.
+def load_recognizer(model_dir: Path, runtime: str = "litert", provider: str = "cpu") -> Recognizer:
+    """The process-wide :class:`Recognizer` for ``model_dir``, keyed by path and version
+    (and runtime and provider, see :meth:`Recognizer.load`).
 
     Loading happens once; a folder whose card names a new version is loaded afresh (noticed
     within ``CARD_CHECK_S``).
     """
-    asked = str(model_dir)
+    asked = f"{model_dir}|{runtime}|{provider}"
     now = time.monotonic()
     checked = _CHECKED.get(asked)
     if checked is not None and now - checked[0] < CARD_CHECK_S:
@@ -279,11 +392,11 @@ def load_recognizer(model_dir: Path) -> Recognizer:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError("model_unavailable", f"no readable model card in {path}") from exc
         _STAMPS[str(path)] = ((stamp.st_mtime_ns, stamp.st_size), version)
-    key = (str(path), version)
+    key = (str(path), version, runtime, provider)
     with _CACHE_LOCK:
         recognizer = _CACHE.get(key)
         if recognizer is None:
-            recognizer = Recognizer.load(path)
+            recognizer = Recognizer.load(path, runtime, provider)
             _CACHE[key] = recognizer
             # Keep the newest few models: each activation would otherwise add two interpreters.
             while len(_CACHE) > MAX_LOADED_MODELS:

@@ -96,9 +96,48 @@ def take_queued_live_tasks(drawings: list[list]) -> list[dict]:
     return [found[i][1] for i in range(len(drawings))]
 
 
-async def test_an_older_answer_after_a_newer_one_is_dropped(headers, inference_paused):
+def queued_live_tasks_of(drawings: list[list]) -> list[dict]:
+    """The live tasks on the inference queue whose drawing starts one of `drawings`."""
+    from hwr_site.celery import app
+
+    broker = redis.Redis.from_url(app.conf.broker_url)
+    found = []
+    for raw in cast(list[bytes], broker.lrange("inference", 0, -1)):
+        envelope = json.loads(raw)
+        if envelope["headers"]["task"] != "recognition.recognize_ink":
+            continue
+        _args, kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
+        if any(kwargs["strokes"] == drawings[:n] for n in range(2, len(drawings) + 1)):
+            found.append(kwargs)
+    return found
+
+
+async def test_a_socket_has_one_drawing_with_the_recogniser_and_the_newest_goes_next(
+    headers, inference_paused
+):
     from recognition.tasks import recognize_ink
 
+    strokes = [[[0, 0], [0, 50]], [[10, 0], [10, 50]], [[20, 0], [20, 50]], [[30, 0], [30, 50]]]
+    communicator, _ = await open_socket(headers)
+    for seq, stroke in enumerate(strokes, start=1):
+        await communicator.send_json_to({"type": "stroke", "seq": seq, "points": stroke})
+    take = sync_to_async(take_queued_live_tasks, thread_sensitive=False)
+    [first] = await take([strokes[:1]])
+    # Strokes 2 and 3 are stale before any worker could take them: never queued.
+    assert not await sync_to_async(queued_live_tasks_of, thread_sensitive=False)(strokes)
+    await sync_to_async(recognize_ink.apply)(kwargs=first)
+    assert (await next_of_type(communicator, "prediction"))["seq"] == 1
+    [newest] = await take([strokes])  # the whole drawing, as it stands after message 4
+    assert newest["seq"] == 4
+    await sync_to_async(recognize_ink.apply)(kwargs=newest)
+    assert (await next_of_type(communicator, "prediction"))["seq"] == 4
+    await communicator.disconnect()
+
+
+async def test_an_older_answer_after_a_newer_one_is_dropped(headers, settings, inference_paused):
+    from recognition.tasks import recognize_ink
+
+    settings.RECOGNIZER_TIMEOUT_S = 0.5
     strokes = unipen_test_samples(labels="4", per_label=1)[0]["strokes"]
     assert len(strokes) >= 2
     communicator, _ = await open_socket(headers)
@@ -107,13 +146,16 @@ async def test_an_older_answer_after_a_newer_one_is_dropped(headers, inference_p
     # Off the thread-sensitive executor: the consumer may need it meanwhile (Channels' stock
     # dispatch closes old database connections there before every message).
     take = sync_to_async(take_queued_live_tasks, thread_sensitive=False)
+    # The first drawing times out unanswered, so the second goes to the recogniser too.
     first, second = await take([strokes[:1], strokes[:2]])
     assert (first["seq"], second["seq"]) == (1, 2)
+    errors = {(await next_of_type(communicator, "error"))["seq"] for _ in range(2)}
+    assert errors == {1, 2}  # both waited past the timeout: the student was told
     # The worker's real task answers the socket, newest drawing first.
     await sync_to_async(recognize_ink.apply)(kwargs=second)
     assert (await next_of_type(communicator, "prediction"))["seq"] == 2
     await sync_to_async(recognize_ink.apply)(kwargs=first)
-    assert await communicator.receive_nothing(timeout=1)  # neither the old answer nor a timeout
+    assert await communicator.receive_nothing(timeout=1)  # the old answer is never sent
     await communicator.disconnect()
 
 

@@ -100,9 +100,16 @@ def test_a_worse_version_needs_a_confirmation(client, admin_user, shipped):
     worse = ModelVersion.objects.create(name="2", status="ready", metrics={"top1": 0.5},
                                         artifact_dir=str(settings.SHIPPED_MODEL_DIR))  # fmt: skip
     client.force_login(admin_user)
-    client.post(CHANGELIST, {"action": "activate", "_selected_action": [worse.pk]})
+    asked = client.post(CHANGELIST, {"action": "activate", "_selected_action": [worse.pk]})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "scores below the active version 1" in page and "top1 50.0% against 80.0%" in page
+    assert 'name="confirm_worse" value="yes"' in page
     assert ModelVersion.objects.get(pk=shipped.pk).status == "active"
-    client.post(CHANGELIST, {"action": "activate_even_if_worse", "_selected_action": [worse.pk]})
+    confirmed = client.post(
+        CHANGELIST, {"action": "activate", "_selected_action": [worse.pk], "confirm_worse": "yes"}
+    )
+    assert confirmed.status_code == 302
     assert ModelVersion.objects.get(pk=worse.pk).status == "active"
     assert ModelVersion.objects.get(pk=shipped.pk).status == "retired"
     messages = list(LogEntry.objects.values_list("change_message", flat=True))
@@ -141,13 +148,16 @@ def test_a_training_whose_worker_died_is_marked_failed(shipped):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.worker
-def test_a_run_with_missing_data_fails_with_its_reason(client, admin_user, shipped, celery_worker):
-    version = training.model_training_start(user=admin_user, data=["/nowhere/ink.jsonl.gz"],
-                                            include_classroom=False, epochs=1, max_samples=200,
-                                            base_version=shipped)  # fmt: skip
+def test_a_run_whose_data_went_away_fails_with_its_reason(shipped, celery_worker, tmp_path):
+    gone = tmp_path / "ink.jsonl"  # there when the training was chosen, gone when it runs
+    version = ModelVersion.objects.create(name="2", status="queued", params={"epochs": 1},
+                                          data_sources={"files": [str(gone)]})  # fmt: skip
+    training._queue_training(version.pk)
     done = wait_for(lambda: settled(version.pk), timeout=60)
     assert done.status == "failed"
-    assert "training data not found: /nowhere/ink.jsonl.gz" in done.failure_reason
+    assert done.failure_reason == (
+        f"Training data not found: {gone} (moved or deleted since the training was chosen)."
+    )
     assert ModelVersion.objects.get(pk=shipped.pk).status == "active"
 
 
@@ -206,7 +216,7 @@ async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
             await asyncio.sleep(0.1)  # a person's pace, within the socket's message budget
         raise AssertionError(f"the workers never switched to version {expected}")
 
-    await switch("activate_even_if_worse", ready.name)
+    await switch("activate", ready.name)
     await switch("rollback", "1")
     await communicator.disconnect()
 
@@ -223,8 +233,10 @@ async def test_train_activate_and_roll_back_while_a_socket_stays_connected(
 def action_as_admin(client, action, pk):
     if action == "rollback":
         response = client.post("/admin/recognition/modelversion/rollback/")
-    else:
-        response = client.post(CHANGELIST, {"action": action, "_selected_action": [pk]})
+    else:  # confirmed at once: the version this quick run makes scores below the shipped one
+        response = client.post(
+            CHANGELIST, {"action": action, "_selected_action": [pk], "confirm_worse": "yes"}
+        )
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/recognition/modelversion/")
 
@@ -271,3 +283,168 @@ def test_an_admin_sees_who_gave_the_verdicts_and_can_leave_a_teachers_out(tmp_pa
     assert path is not None
     labels = [json.loads(line)["label"] for line in path.read_text().splitlines()]
     assert labels == ["a"] and verdicts == {str(trusted.pk): 1}
+
+
+# The train form, failures, marks
+
+
+PENDIGITS = str(Path(settings.TRAINING_DATA_DIR) / "pendigits.jsonl.gz")
+
+
+@pytest.mark.django_db
+def test_the_train_form_names_the_splits_each_source_holds(client, admin_user, shipped):
+    client.force_login(admin_user)
+    page = client.get(TRAIN).content.decode()
+    assert "pendigits.jsonl.gz (train, test; no val split, so not alone)" in page
+    assert "unipen-1abc.jsonl.gz (train, val, test)" in page
+
+
+@pytest.mark.django_db
+def test_the_train_form_refuses_sources_without_a_val_split(client, admin_user, shipped):
+    client.force_login(admin_user)
+    response = client.post(TRAIN, {"sources": [PENDIGITS], "preset": "quick"})
+    assert response.status_code == 200
+    assert (
+        "The chosen sources have no val split to score the new version on (pendigits.jsonl.gz "
+        "holds train and test only). Add a source that has one, such as unipen-1abc.jsonl.gz."
+    ) in response.content.decode()
+    assert not ModelVersion.objects.exclude(pk=shipped.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_sources_without_a_val_split(admin_user, shipped):
+    with pytest.raises(services.RegistryError) as error:
+        training.model_training_start(user=admin_user, data=[PENDIGITS], include_classroom=False,
+                                      epochs=1, max_samples=None, base_version=None)  # fmt: skip
+    assert error.value.code == "bad_sources"
+
+
+@pytest.mark.django_db
+def test_pendigits_with_unipen_is_accepted(client, admin_user, shipped):
+    client.force_login(admin_user)
+    response = client.post(TRAIN, {"sources": [PENDIGITS, UNIPEN], "preset": "quick"})
+    assert response.status_code == 302
+    version = ModelVersion.objects.exclude(pk=shipped.pk).get()
+    assert version.data_sources["files"] == [PENDIGITS, UNIPEN]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("preset", "params"),
+    [("quick", {"epochs": 1, "max_samples": 2000}), ("full", {"epochs": 12, "max_samples": None}),
+     ("custom", {"epochs": 3, "max_samples": 500})],
+)  # fmt: skip
+def test_a_preset_sets_the_epochs_and_the_sample_cap(client, admin_user, shipped, preset, params):
+    client.force_login(admin_user)
+    form = {"sources": [UNIPEN], "preset": preset, "epochs": 3, "max_samples": 500}
+    assert client.post(TRAIN, form).status_code == 302
+    version = ModelVersion.objects.exclude(pk=shipped.pk).get()
+    assert {k: version.params[k] for k in params} == params
+
+
+@pytest.mark.django_db
+def test_a_custom_run_needs_its_epochs(client, admin_user, shipped):
+    client.force_login(admin_user)
+    response = client.post(TRAIN, {"sources": [UNIPEN], "preset": "custom"})
+    assert "Say how many epochs a custom run trains for." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_failed_version_says_why_in_the_list_and_on_its_page(client, admin_user, shipped):
+    reason = "The machine ran out of memory. Train on fewer samples (Max samples) or fewer sources."
+    failed = ModelVersion.objects.create(name="2", status="failed", failure_reason=reason)
+    client.force_login(admin_user)
+    listed = client.get(CHANGELIST).content.decode()
+    assert f'<div class="training-failure">{reason}</div>' in listed
+    page = client.get(f"{CHANGELIST}{failed.pk}/change/").content.decode()
+    assert f'<div class="training-failure">{reason}</div>' in page
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_is_told_as_such_with_its_message():
+    reason = training._plain_reason(ValueError("not enough values to unpack"))
+    expected = "The training stopped on an unexpected error (ValueError: not enough values to "
+    assert reason.startswith(expected + "unpack). The training log has the details")
+
+
+@pytest.mark.django_db
+def test_metrics_show_as_tables_not_json(client, admin_user, shipped):
+    client.force_login(admin_user)
+    page = client.get(f"{CHANGELIST}{shipped.pk}/change/").content.decode()
+    assert '<table class="metrics-comparison">' in page and "<td>class a</td>" in page
+    assert '<table class="metrics-confusions">' in page
+    assert "Scored on 9910 holdout characters (0 skipped)" in page
+    assert '"per_class"' not in page and "&quot;per_class&quot;" not in page
+
+
+@pytest.mark.django_db
+def test_a_version_below_the_active_one_is_marked(client, admin_user, shipped):
+    shipped.metrics = {**shipped.metrics, "top1": 0.8}
+    shipped.save()
+    worse = ModelVersion.objects.create(name="2", status="ready", metrics={"top1": 0.5})
+    better = ModelVersion.objects.create(name="3", status="ready", metrics={"top1": 0.9})
+    client.force_login(admin_user)
+    mark = '<span class="below-active">Below the active version: top1 50.0% against 80.0%</span>'
+    listed = client.get(CHANGELIST).content.decode()
+    assert listed.count('class="below-active"') == 1 and mark in listed
+    assert mark in client.get(f"{CHANGELIST}{worse.pk}/change/").content.decode()
+    assert "below-active" not in client.get(f"{CHANGELIST}{better.pk}/change/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_better_version_is_activated_without_a_question(client, admin_user, shipped):
+    shipped.metrics = {"top1": 0.8}
+    shipped.save()
+    better = ModelVersion.objects.create(name="2", status="ready", metrics={"top1": 0.9},
+                                         artifact_dir=str(settings.SHIPPED_MODEL_DIR))  # fmt: skip
+    client.force_login(admin_user)
+    response = client.post(CHANGELIST, {"action": "activate", "_selected_action": [better.pk]})
+    assert response.status_code == 302
+    assert ModelVersion.objects.get(pk=better.pk).status == "active"
+    assert LogEntry.objects.get().change_message == "Activated"
+
+
+@pytest.mark.django_db
+def test_staff_who_may_only_view_cannot_confirm_an_activation(client, shipped):
+    from django.contrib.auth.models import Permission
+
+    viewer = StaffFactory.create(username="viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_modelversion"))
+    worse = ModelVersion.objects.create(name="2", status="ready", metrics={"top1": 0.0})
+    client.force_login(viewer)
+    client.post(CHANGELIST, {"action": "activate", "_selected_action": [worse.pk],
+                             "confirm_worse": "yes"})  # fmt: skip
+    assert ModelVersion.objects.get(pk=shipped.pk).status == "active"
+    assert ModelVersion.objects.get(pk=worse.pk).status == "ready"
+
+
+@pytest.mark.django_db
+def test_in_embedded_mode_a_training_whose_process_is_gone_is_marked_failed(settings, shipped):
+    import os
+    import socket
+    import subprocess
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    here = socket.gethostname()
+    gone = ModelVersion.objects.create(name="2", status="training",
+                                       progress={"pid": ended.pid, "host": here,
+                                                 "heartbeat": time.time()})  # fmt: skip
+    alive = ModelVersion.objects.create(name="3", status="training",
+                                        progress={"pid": os.getpid(), "host": here,
+                                                  "heartbeat": time.time()})  # fmt: skip
+    elsewhere = ModelVersion.objects.create(name="4", status="training",
+                                            progress={"pid": ended.pid, "host": "another",
+                                                      "heartbeat": time.time()})  # fmt: skip
+    orphan = ModelVersion.objects.create(name="5", status="queued",
+                                         progress={"queued_at": time.time() - 120})  # fmt: skip
+    assert training.model_fail_stale_trainings() == 2
+    statuses = dict(ModelVersion.objects.values_list("name", "status"))
+    assert [statuses[v.name] for v in (gone, alive, elsewhere, orphan)] == [
+        "failed", "training", "training", "failed"
+    ]  # fmt: skip
+    assert ModelVersion.objects.get(pk=gone.pk).failure_reason.startswith(
+        "Stopped before it finished: its training process is gone"
+    )
+    assert ModelVersion.objects.get(pk=orphan.pk).failure_reason.startswith("It never started")

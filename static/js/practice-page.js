@@ -19,6 +19,14 @@ function newSubmissionId() {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
+/** A word being written letter by letter ({text, index}), or null. */
+export function validWord(word) {
+  if (!word || typeof word.text !== "string" || !word.text) return null;
+  const index = Number(word.index);
+  if (!Number.isInteger(index) || index < 0 || index >= word.text.length) return null;
+  return { text: word.text, index };
+}
+
 export class PracticePage {
   constructor(root, config) {
     this.config = config;
@@ -26,6 +34,9 @@ export class PracticePage {
     this.targets = config.targets;
     this.index = 0;
     this.target = this.mode === "practice" ? this.targets[0] || "" : "";
+    // A words exercise: the word and the place of the letter being written.
+    this.word = config.word || null;
+    if (this.word) this.target = this.word.text[this.word.index];
     this.shownSeq = 0;
     this._slowSeq = 0; // a prediction at or after this seq means recognition is back
     this.done = false;
@@ -164,7 +175,8 @@ export class PracticePage {
     this.submitting = false;
     clearTimeout(this._submitTimer);
     this.socket.submitSettled();
-    const { next, done } = this._nextTarget(frame);
+    const { next, done, word } = this._nextTarget(frame);
+    this._nextWord = word;
     if (frame.progress) this.view.progress(frame.progress);
     clearTimeout(this._advanceTimer);
     if (frame.status === "saved" || typeof frame.correct !== "boolean") {
@@ -202,7 +214,8 @@ export class PracticePage {
 
   _prompt() {
     if (this.mode === "practice" && !this.done && this.target) {
-      this._speak(`Write ${describeChar(this.target)}.`);
+      const inWord = this.word ? `, in ${this.word.text}` : "";
+      this._speak(`Write ${describeChar(this.target)}${inWord}.`);
     }
   }
 
@@ -232,6 +245,7 @@ export class PracticePage {
     if (code === "target_changed" && typeof frame.next_target === "string" && frame.next_target) {
       // The server decides what a drawing is scored against: show its character.
       this.target = frame.next_target;
+      if ("word" in frame) this.word = validWord(frame.word);
       this.ink.setTarget(frame.next_target);
       this._renderTarget();
     }
@@ -266,7 +280,8 @@ export class PracticePage {
   _nextTarget(frame) {
     if (frame.done === true) return { next: "", done: true };
     if (typeof frame.next_target === "string" && frame.next_target) {
-      return { next: frame.next_target, done: false };
+      const word = "word" in frame ? validWord(frame.word) : undefined;
+      return { next: frame.next_target, done: false, word };
     }
     const i = this.index + 1;
     return i < this.targets.length ? { next: this.targets[i], done: false } : { next: "", done: true };
@@ -282,6 +297,7 @@ export class PracticePage {
       this.ink.setTarget("", { showTracing: false });
     } else {
       this.target = next;
+      if (this._nextWord !== undefined) this.word = this._nextWord;
       this.ink.setLocked(false);
       this.ink.clear();
       this.ink.setTarget(next);
@@ -322,6 +338,7 @@ export class PracticePage {
       index: this.config.progress ? null : this.index, // the exercise's own count when known
       total: this.targets.length,
     });
+    this.view.word(this.done ? null : this.word);
   }
 
   _renderCandidates(candidates, rejected = false) {

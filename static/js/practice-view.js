@@ -37,6 +37,7 @@ export class PracticeView {
       notice: $("notice"),
       status: $("ws-status"),
       target: $("target-char"),
+      word: $("target-word"),
       targetLabel: $("target-label"),
       progress: $("progress"),
     };
@@ -71,6 +72,25 @@ export class PracticeView {
       progress.textContent = done ? "Finished" : `${n} of ${total}`;
     }
     this.root.toggleAttribute("data-done", done);
+  }
+
+  /** The word being written, letter by letter: the current letter marked (null: none). */
+  word(word) {
+    const box = this.els.word;
+    if (!box) return;
+    box.hidden = !word;
+    if (!word) {
+      box.replaceChildren();
+      return;
+    }
+    box.setAttribute("aria-label", `In the word ${word.text}`);
+    const letters = [...word.text].map((ch, i) => {
+      const state = i === word.index ? " is-current" : i < word.index ? " is-done" : "";
+      const span = el("span", { class: `ink-target__letter glyph${state}`, "data-index": String(i), text: ch });
+      if (i === word.index) span.setAttribute("aria-current", "true");
+      return span;
+    });
+    box.replaceChildren(...letters);
   }
 
   candidates(candidates, { rejected = false, done = false } = {}) {
@@ -181,9 +201,10 @@ export class PracticeView {
   }
 
   /** "3 of 10 done": correct writes of the exercise, as its card counts them. */
-  progress({ done, total }) {
+  progress({ done, total, unit }) {
     const box = this.els.progress;
-    if (box && total) box.textContent = `${Math.min(done, total)} of ${total} done`;
+    const what = unit === "words" ? (total === 1 ? " word" : " words") : "";
+    if (box && total) box.textContent = `${Math.min(done, total)} of ${total}${what} done`;
   }
 
   notice(text, kind = "info", code = null) {

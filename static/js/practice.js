@@ -6,9 +6,9 @@
 // Config comes from <script type="application/json" id="practice-config">:
 //   {"mode": "practice"|"free", "ws_url": "/ws/practice/12/", "targets": ["a", ...],
 //    "show_tracing": true, "models": {"a": [[[x, y], ...], ...]}, "speak": false,
-//    "progress": {"done": 3, "total": 10}}
+//    "progress": {"done": 3, "total": 10}, "word": {"text": "cat", "index": 0} (words only)}
 
-import { PracticePage } from "./practice-page.js";
+import { PracticePage, validWord } from "./practice-page.js";
 
 const LOGIN_URL = "/accounts/login/";
 
@@ -25,6 +25,7 @@ export function readConfig(doc = document) {
     models: config.models && typeof config.models === "object" ? config.models : {},
     speak: config.speak === true,
     progress: config.progress && Number(config.progress.total) ? config.progress : null,
+    word: validWord(config.word),
     loginUrl: LOGIN_URL,
   };
 }

@@ -1,5 +1,6 @@
 // Live training progress on a model version's admin page: polls the progress endpoint.
-(function () {
+// Admin media load in the page's head, before the box exists: start once the page is parsed.
+document.addEventListener("DOMContentLoaded", function () {
   const box = document.getElementById("training-progress");
   if (!box) return;
   const done = new Set(["ready", "failed", "active", "retired"]);
@@ -21,4 +22,4 @@
     window.setTimeout(poll, 2000);
   }
   poll();
-})();
+});

@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from recognition.engine.datasets import ReadStats, read_image_folder, read_ink_jsonl
+from recognition.engine.datasets import (
+    ReadStats,
+    ink_file_splits,
+    read_image_folder,
+    read_ink_jsonl,
+)
 
 
 @pytest.mark.slow  # reads each whole file
@@ -30,6 +35,22 @@ def test_each_dataset_file_parses(
     assert len(samples) == stats.read > 10_000
     assert {s.split for s in samples} == splits
     assert len({s.label for s in samples}) == classes
+
+
+@pytest.mark.parametrize(
+    ("name", "splits"),
+    [("unipen-1abc.jsonl.gz", {"train", "val", "test"}), ("pendigits.jsonl.gz", {"train", "test"})],
+)
+def test_it_names_the_splits_a_file_holds(data_dir: Path, name: str, splits: set[str]) -> None:
+    assert ink_file_splits(data_dir / name) == splits
+
+
+def test_a_plain_file_without_val_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "two.jsonl"
+    rows = [{"label": "a", "split": "train", "strokes": [[[0, 0], [1, 1]]]},
+            {"label": "b", "split": "test", "strokes": [[[0, 0], [1, 1]]]}]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n")
+    assert ink_file_splits(path) == {"train", "test"}
 
 
 @pytest.mark.slow
