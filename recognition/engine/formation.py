@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from .errors import TargetError
-from .formation_plans import Match, Plan, closeness, load_plans, match
+from .formation_plans import Match, Plan, load_plans, match_shape, shape_closeness, shape_of
 from .guides import (
     Extent,
     Guides,
@@ -200,10 +200,11 @@ def _orientation(
     return Check("orientation", True, "It faces the right way.")
 
 
-def _mirror_image(ink: Ink, target: str, plans: tuple[Plan, ...]) -> Check:
+def _mirror_image(ink: Ink, shape: np.ndarray, target: str, plans: tuple[Plan, ...]) -> Check:
     if target in MIRROR_SYMMETRIC:
         return Check("orientation", True, "It faces the right way.")
-    if closeness(mirrored(ink, True, False), plans) + MIRROR_MARGIN < closeness(ink, plans):
+    mirror = shape_of(mirrored(ink, True, False))
+    if shape_closeness(mirror, plans) + MIRROR_MARGIN < shape_closeness(shape, plans):
         return Check("orientation", False, f"Your {target} is backwards. Watch which way it faces.")
     return Check("orientation", True, "It faces the right way.")
 
@@ -380,8 +381,9 @@ def assess(
     # An A written for a: the formation of an A says nothing about the target's plans.
     other_letter = read != target and read == target.swapcase() and target.lower() not in _CASED
     if legible and not other_letter and plans:
-        checks.append(_mirror_image(ink, target, plans))
-        m = match(ink, plans)
+        shape = shape_of(ink)  # the drawing as plans are stored, made once for both
+        checks.append(_mirror_image(ink, shape, target, plans))
+        m = match_shape(shape, plans)
         formation, stroke = _formation(m)
         checks.extend(formation)
         plan = m.plan

@@ -9,14 +9,14 @@ Only the ``train`` split is read, cleaned first: fragments (a sample under ``FRA
 its writer's typical size) and samples the shipped recogniser does not read as their own
 character within its top 3 (wrong labels, unreadable ink; case ignored) are left out.
 For each character the samples are grouped by their number of strokes (a group needs
-``MIN_GROUP`` of the character's samples); within a group each sample is a point of
-``(strokes, POINTS, 2)`` in the character's box, compared as written (same order, same
-direction). Plans are chosen as medoids by greedy coverage (k-medoids seeded by facility
-location): the sample that has the most not-yet-covered samples within ``FOLLOWS`` becomes a
-plan, while a new plan covers at least ``MIN_PLAN`` of the character; each plan is then
-moved to the medoid of the samples nearest to it. A plan that is a commoner plan with its
-strokes reordered or reversed is kept only when ``VARIANT_MIN`` of the writers' samples
-follow it (:func:`drop_rare_variants`).
+``MIN_GROUP`` of the character's samples and ``MIN_WRITERS`` writers); each sample is
+``(strokes, POINTS, 2)`` in the character's box. Plans are chosen by greedy coverage over
+all the groups (:func:`plans_for`): the sample most not-yet-covered samples follow as
+written (within ``FOLLOWS``) becomes a plan, until ``COVERAGE`` of the character is covered
+or no candidate adds ``MIN_PLAN`` of it from ``MIN_WRITERS`` writers. A plan that is a
+chosen plan's fault image (reversed, in reverse order, mirrored) must add
+``FAULT_VARIANT_MIN`` (:func:`drop_rare_variants`). The settings were chosen by writer-fold
+cross-validation on train and on val (docs/benchmarks.md, "Formation"), not on test.
 ``--render`` draws every plan (numbered strokes, a green start dot, an arrow at the end)
 as a PNG grid to review by eye.
 """
@@ -27,6 +27,7 @@ import argparse
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,6 @@ from .formation_plans import (
     PLANS_PATH,
     POINTS,
     Plan,
-    _best_assignment,
-    _pair_distances,
     shape_of,
 )
 from .guides import expected_extents
@@ -48,10 +47,12 @@ from .runtime import Recognizer
 from .training import filter_samples
 
 FRAGMENT = 0.3
-MIN_GROUP = 0.05
-MIN_PLAN = 0.02
-MAX_PLANS_PER_GROUP = 5
-VARIANT_MIN = 0.15
+MIN_GROUP = 0.02  # a number of strokes needs this share of the character...
+MIN_WRITERS = 3  # ... and this many writers, as does every plan's new coverage
+MIN_PLAN = 0.01  # a new plan must pass this share of the character not passed yet
+COVERAGE = 0.95  # plans are added until this share of the character passes
+MAX_PLANS = 12
+FAULT_VARIANT_MIN = 0.15  # a plan's reversal, reverse order or mirror image needs this
 MAX_STROKES = 6
 POPULATION = 700
 CANDIDATES = 300
@@ -81,70 +82,127 @@ def guide_lines(label: str, strokes: np.ndarray) -> tuple[tuple[float, float], .
     return tuple((units(float(s[0, 1])), units(float(s[-1, 1]))) for s in strokes)
 
 
-def plans_for(label: str, shapes: list[np.ndarray], rng: np.random.Generator) -> list[Plan]:
-    """The plans of one character from its training shapes."""
-    groups: dict[int, list[np.ndarray]] = defaultdict(list)
-    for shape in shapes:
-        groups[len(shape)].append(shape)
+def fault_images(strokes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The plan as the generated faults draw it: every stroke reversed, the strokes in
+    reverse order, mirrored left to right."""
+    images = [strokes[:, ::-1]]
+    if len(strokes) > 1:
+        images.append(strokes[::-1])
+    images.append(strokes * np.array([-1.0, 1.0]))
+    return tuple(images)
+
+
+def is_fault_image(plan: np.ndarray, of: np.ndarray) -> bool:
+    """Whether ``plan`` is ``of`` reversed, in reverse order or mirrored (as written)."""
+    if len(plan) != len(of) or _distances(plan[None], of[None])[0, 0] <= FOLLOWS:
+        return False
+    return any(_distances(plan[None], f[None])[0, 0] <= FOLLOWS for f in fault_images(of))
+
+
+@dataclass
+class _Group:
+    """The training shapes of one character with one number of strokes."""
+
+    pop: np.ndarray
+    writers: np.ndarray
+    weight: float  # share of the character one shape of ``pop`` stands for
+    cand: np.ndarray
+    near: np.ndarray  # (candidates, pop): the shape follows the candidate as written
+    covered: np.ndarray
+
+
+def _groups(shapes: list[np.ndarray], writers: list[str], rng: np.random.Generator) -> list[_Group]:
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for i, shape in enumerate(shapes):
+        by_count[len(shape)].append(i)
     total = len(shapes)
-    plans: list[Plan] = []
-    for count in sorted(groups):
-        group = groups[count]
-        share = len(group) / total
-        if share < MIN_GROUP or len(group) < 10:
+    out = []
+    for count in sorted(by_count):
+        idx = np.array(by_count[count])
+        share = len(idx) / total
+        if share < MIN_GROUP or len({writers[i] for i in idx}) < MIN_WRITERS:
             continue
-        stacked = np.stack(group)
-        pop = stacked[rng.permutation(len(group))[:POPULATION]]
+        picked = idx[rng.permutation(len(idx))[:POPULATION]]
+        pop = np.stack([shapes[i] for i in picked])
         cand = pop[rng.permutation(len(pop))[:CANDIDATES]]
-        dist = _distances(cand, pop)
-        near = dist <= FOLLOWS
-        covered = np.zeros(len(pop), dtype=bool)
-        chosen: list[int] = []
-        while len(chosen) < MAX_PLANS_PER_GROUP:
-            gain = (near & ~covered).sum(axis=1)
-            best = int(gain.argmax())
-            if chosen and gain[best] / len(pop) * share < MIN_PLAN:
-                break
-            chosen.append(best)
-            covered |= near[best]
-        centres = cand[chosen]
-        nearest = _distances(pop, centres).argmin(axis=1)
-        for j in range(len(centres)):
-            members = pop[nearest == j][:POPULATION]
-            if len(members) == 0:
-                continue
-            medoid = members[int(_distances(members, members).sum(axis=1).argmin())]
-            plans.append(
-                Plan(
-                    label=label,
-                    strokes=medoid,
-                    support=len(members) / len(pop) * share,
-                    guide_lines=guide_lines(label, medoid),
-                )
+        near = _distances(cand, pop) <= FOLLOWS
+        out.append(
+            _Group(
+                pop=pop,
+                writers=np.array([writers[i] for i in picked]),
+                weight=share / len(pop),
+                cand=cand,
+                near=near,
+                covered=np.zeros(len(pop), dtype=bool),
             )
+        )
+    return out
+
+
+def plans_for(
+    label: str, shapes: list[np.ndarray], writers: list[str], rng: np.random.Generator
+) -> list[Plan]:
+    """The plans of one character from its training shapes (and who wrote each).
+
+    Greedy coverage over all stroke counts: the candidate that the most not-yet-covered
+    samples follow as written (within ``FOLLOWS``: such a sample passes whatever other plans
+    there are) becomes a plan, until ``COVERAGE`` of the character is covered, or no
+    candidate adds ``MIN_PLAN`` of it from ``MIN_WRITERS`` writers. A candidate that is a
+    chosen plan's fault image (:func:`is_fault_image`) must add ``FAULT_VARIANT_MIN``. The
+    plan is the medoid of the samples it adds where that covers as many. A plan's support is
+    the share of the character it added.
+    """
+    groups = _groups(shapes, writers, rng)
+    chosen: list[tuple[int, np.ndarray, float]] = []  # group, strokes, share it added
+    while len(chosen) < MAX_PLANS and groups:
+        if sum(float(g.covered.sum()) * g.weight for g in groups) >= COVERAGE:
+            break
+        best: tuple[float, int, np.ndarray, np.ndarray] | None = None
+        for gi, g in enumerate(groups):
+            gains = (g.near & ~g.covered).sum(axis=1) * g.weight
+            for ci in map(int, np.argsort(-gains)):
+                gain = float(gains[ci])
+                if gain < MIN_PLAN or (best is not None and gain <= best[0]):
+                    break
+                new = g.near[ci] & ~g.covered
+                if len(set(g.writers[new])) < MIN_WRITERS or (
+                    gain < FAULT_VARIANT_MIN
+                    and any(cg == gi and is_fault_image(g.cand[ci], p) for cg, p, _ in chosen)
+                ):
+                    continue
+                members = g.pop[new]
+                medoid = members[int(_distances(members, members).sum(axis=1).argmin())]
+                near = _distances(medoid[None], g.pop)[0] <= FOLLOWS
+                if (near & ~g.covered).sum() >= new.sum():  # the typical shape, if as good
+                    best = (gain, gi, medoid, near)
+                else:
+                    best = (gain, gi, g.cand[ci], g.near[ci])
+                break
+        if best is None:
+            break
+        gain, gi, strokes, near = best
+        chosen.append((gi, strokes, gain))
+        groups[gi].covered |= near
+    plans = [
+        Plan(label=label, strokes=s, support=share, guide_lines=guide_lines(label, s))
+        for _, s, share in chosen
+    ]
     plans.sort(key=lambda p: -p.support)
     return drop_rare_variants(plans)
 
 
-def is_variant(plan: Plan, of: Plan) -> bool:
-    """Whether ``plan`` is ``of`` with its strokes in another order or drawn the other way."""
-    if plan.count != of.count:
-        return False
-    fwd, rev = _pair_distances(plan.strokes, of.strokes)
-    if float(np.diag(fwd).mean()) <= FOLLOWS:
-        return False
-    return _best_assignment(fwd, rev)[0] <= FOLLOWS
-
-
 def drop_rare_variants(plans: list[Plan]) -> list[Plan]:
-    """Keep another order or direction of a commoner plan only where it is common itself.
+    """Keep a fault image of a commoner plan only where it is common itself.
 
-    Schools differ (T with its bar first or last), but an order or direction that only a
-    few writers use would otherwise excuse the very faults a child should be told about.
+    Schools differ (T with its bar first or last, an o from either side), but a plan that
+    is another plan reversed, in reverse order or mirrored, followed by only a few writers,
+    would excuse the very faults a child should be told about.
     """
     kept: list[Plan] = []
     for plan in plans:  # most common first
-        if plan.support < VARIANT_MIN and any(is_variant(plan, k) for k in kept):
+        if plan.support < FAULT_VARIANT_MIN and any(
+            is_fault_image(plan.strokes, k.strokes) for k in kept
+        ):
             continue
         kept.append(plan)
     return kept
@@ -161,21 +219,37 @@ def readable(samples: list[InkSample], recognizer: Recognizer) -> list[InkSample
     return kept
 
 
-def build(paths: Sequence[str | Path], model: Path, seed: int = SEED) -> dict[str, Any]:
-    """The ``formation_plans.json`` object from the train split of ``paths``."""
+Shapes = dict[str, tuple[list[np.ndarray], list[str]]]
+
+
+def training_shapes(
+    paths: Sequence[str | Path], model: Path, splits: Sequence[str] = ("train",)
+) -> Shapes:
+    """Each character's cleaned training shapes and who wrote each (see the module doc)."""
     samples = [
         s
         for path in paths
-        for s in read_ink_jsonl(path, ["train"])
+        for s in read_ink_jsonl(path, list(splits))
         if len(s.ink.strokes) <= MAX_STROKES
     ]
     samples, _ = filter_samples(samples, FRAGMENT)
     samples = readable(samples, Recognizer.load(model))
-    shapes: dict[str, list[np.ndarray]] = defaultdict(list)
+    out: Shapes = defaultdict(lambda: ([], []))
     for sample in samples:
-        shapes[sample.label].append(shape_of(sample.ink))
+        out[sample.label][0].append(shape_of(sample.ink))
+        out[sample.label][1].append(sample.writer)
+    return dict(out)
+
+
+def build_plans(shapes: Shapes, seed: int = SEED) -> dict[str, list[Plan]]:
+    """The plans of every character from :func:`training_shapes`."""
     rng = np.random.default_rng(seed)
-    plans = {c: plans_for(c, shapes[c], rng) for c in CLASSES if shapes[c]}
+    return {c: plans_for(c, *shapes[c], rng) for c in CLASSES if c in shapes}
+
+
+def build(paths: Sequence[str | Path], model: Path, seed: int = SEED) -> dict[str, Any]:
+    """The ``formation_plans.json`` object from the train split of ``paths``."""
+    plans = build_plans(training_shapes(paths, model), seed)
     return {
         "about": (
             "Stroke plans of the 62 characters (recognition/engine/formation_plans.py), "
@@ -230,6 +304,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", action="append", required=True, help="ink JSONL (train split)")
     parser.add_argument("--out", default=str(PLANS_PATH))
     parser.add_argument("--render", help="also draw the plans into this PNG")
+    parser.add_argument("--only", help="draw only these characters (the docs' sheet)")
     parser.add_argument("--model", default="recognition/shipped_model", help="for cleaning")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
@@ -238,7 +313,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     counts = {c: len(v) for c, v in data["plans"].items()}
     print(f"wrote {args.out}: {sum(counts.values())} plans for {len(counts)} characters")
     if args.render:
-        render(data["plans"], Path(args.render))
+        shown = {c: v for c, v in data["plans"].items() if not args.only or c in args.only}
+        render(shown, Path(args.render))
 
 
 if __name__ == "__main__":

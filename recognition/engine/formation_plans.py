@@ -153,30 +153,101 @@ class Match:
     distance: float
 
 
-def _pair_distances(a: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean point distances between every attempt stroke and plan stroke, both ways round."""
-    diff = a[:, None] - p[None]
+@dataclass(frozen=True)
+class _Group:
+    """The plans of one character with one stroke count, stacked to be matched at once."""
+
+    plans: tuple[Plan, ...]
+    strokes: np.ndarray  # (plans, k, POINTS, 2)
+    orders: np.ndarray  # (orders, k): the stroke orders tried, the written order first
+    directed: np.ndarray  # (plans, k): long enough to have a direction
+
+
+@dataclass(frozen=True)
+class _PlanIndex:
+    """A character's plans as arrays, built once: by stroke count, and as joined pen paths."""
+
+    plans: tuple[Plan, ...]
+    by_count: dict[int, _Group]
+    joined: np.ndarray  # (plans, JOINED_POINTS, 2)
+
+
+def _build_index(plans: Sequence[Plan]) -> _PlanIndex:
+    by_count: dict[int, _Group] = {}
+    for k in sorted({p.count for p in plans}):
+        same = tuple(p for p in plans if p.count == k)
+        orders = (
+            itertools.permutations(range(k)) if k <= MAX_PERMUTED_STROKES else [tuple(range(k))]
+        )
+        by_count[k] = _Group(
+            plans=same,
+            strokes=np.stack([p.strokes for p in same]),
+            orders=np.array(list(orders), dtype=np.intp).reshape(-1, k),
+            directed=np.array(
+                [[stroke_length(s) >= MIN_STROKE_LENGTH for s in p.strokes] for p in same]
+            ).reshape(len(same), k),
+        )
+    paths = np.stack([joined(p.strokes) for p in plans]) if plans else np.empty((0, 0, 2))
+    return _PlanIndex(tuple(plans), by_count, paths)
+
+
+_INDEX: dict[int, tuple[Sequence[Plan], _PlanIndex]] = {}
+_INDEX_LIMIT = 256  # the shipped plans need 62; callers passing fresh lists get no leak
+
+
+def _index(plans: Sequence[Plan]) -> _PlanIndex:
+    """The arrays of ``plans``, built on first use and kept (keyed by the sequence object)."""
+    hit = _INDEX.get(id(plans))
+    if hit is not None and hit[0] is plans:
+        return hit[1]
+    index = _build_index(plans)
+    if len(_INDEX) >= _INDEX_LIMIT:
+        _INDEX.clear()
+    _INDEX[id(plans)] = (plans, index)  # holding ``plans`` keeps its id from being reused
+    return index
+
+
+def _pair_distances(a: np.ndarray, strokes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean point distances between every attempt stroke and every plan's strokes.
+
+    ``a`` is (k, POINTS, 2), ``strokes`` (plans, k, POINTS, 2); both answers are
+    (plans, k, k), ``[plan, i, j]`` attempt stroke i against plan stroke j, as drawn and
+    with the attempt stroke the other way round.
+    """
+    diff = a[None, :, None] - strokes[:, None]
     fwd = np.sqrt((diff**2).sum(-1)).mean(-1)
-    diff_rev = a[:, None, ::-1] - p[None]
+    diff_rev = a[None, :, None, ::-1] - strokes[:, None]
     rev = np.sqrt((diff_rev**2).sum(-1)).mean(-1)
     return fwd, rev
 
 
-def _best_assignment(fwd: np.ndarray, rev: np.ndarray) -> tuple[float, tuple[int, ...]]:
-    """The stroke order (attempt stroke i is plan stroke order[i]) closest with free flips."""
-    k = len(fwd)
-    either = np.minimum(fwd, rev)
-    identity = tuple(range(k))
-    best_cost = float(either[np.arange(k), identity].mean())
-    best = identity
-    if k > MAX_PERMUTED_STROKES:
-        return best_cost, best
-    rows = np.arange(k)
-    for order in itertools.permutations(range(k)):
-        cost = float(either[rows, order].mean())
-        if cost < best_cost - 1e-12:
-            best_cost, best = cost, order
-    return best_cost, best
+#: A stroke order replaces the best so far only when it is this much cheaper (ties keep the
+#: earlier one, so the written order wins a tie).
+_ORDER_TIE = 1e-12
+
+
+def _best_orders(either: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per plan, the cheapest stroke order with free flips: its mean cost and its index.
+
+    ``either`` is (plans, k, k), the cheaper of the two directions; attempt stroke i is plan
+    stroke ``orders[o][i]``. The orders are scanned in turn and one replaces the best so
+    far only when cheaper by more than ``_ORDER_TIE``; that is the first cheapest order
+    unless two orders cost nearly the same, where the scan itself is run.
+    """
+    k = either.shape[1]
+    costs = either[:, np.arange(k), orders].mean(-1)  # (plans, orders)
+    best = costs.argmin(-1)
+    low = costs[np.arange(len(costs)), best]
+    near = ((costs > low[:, None]) & (costs <= low[:, None] + 2 * _ORDER_TIE)).any(-1)
+    for p in np.flatnonzero(near):
+        row = costs[p].tolist()
+        at = 0
+        for o, cost in enumerate(row):
+            if cost < row[at] - _ORDER_TIE:
+                at = o
+        best[p] = at
+        low[p] = row[at]
+    return low, best
 
 
 def _start_off(shape: np.ndarray, plan: Plan) -> bool:
@@ -185,49 +256,52 @@ def _start_off(shape: np.ndarray, plan: Plan) -> bool:
     return float(np.linalg.norm(window - plan.strokes[0, 0], axis=1).min()) > START_DISTANCE
 
 
-def _same_count(shape: np.ndarray, plans: Sequence[Plan]) -> Match:
-    scored = []
-    for plan in plans:
-        fwd, rev = _pair_distances(shape, plan.strokes)
-        written = float(np.diag(fwd).mean())
-        scored.append((written, plan, fwd, rev))
-    written, plan, fwd, rev = min(scored, key=lambda t: t[0])
-    if written <= FOLLOWS:
-        return Match(plan, True, (), False, False, False, written)
-    # Not as written: find the plan it comes closest to once order and direction are free.
-    best = min(((*_best_assignment(f, r), p, f, r) for _, p, f, r in scored), key=lambda t: t[0])
-    cost, order, plan, fwd, rev = best
-    k = len(order)
+def _same_count(shape: np.ndarray, group: _Group) -> Match:
+    k = len(shape)
     rows = np.arange(k)
+    fwd, rev = _pair_distances(shape, group.strokes)
+    written = fwd[:, rows, rows].mean(-1)
+    nearest = int(written.argmin())
+    if written[nearest] <= FOLLOWS:
+        return Match(group.plans[nearest], True, (), False, False, False, float(written[nearest]))
+    # Not as written: find the plan it comes closest to once order and direction are free.
     either = np.minimum(fwd, rev)
-    in_order = float(either[rows, rows].mean())
+    costs, best = _best_orders(either, group.orders)
+    j = int(costs.argmin())
+    plan = group.plans[j]
+    cost = float(costs[j])
+    order = tuple(int(o) for o in group.orders[best[j]])
+    in_order = float(either[j, rows, rows].mean())
     reordered = order != tuple(range(k)) and in_order - cost > ORDER_MARGIN
     if not reordered:
         order = tuple(range(k))
     backwards = tuple(
-        int(order[i])
+        order[i]
         for i in range(k)
-        if stroke_length(plan.strokes[order[i]]) >= MIN_STROKE_LENGTH
-        and fwd[i, order[i]] - rev[i, order[i]] > BACKWARDS_MARGIN
+        if group.directed[j, order[i]]
+        and fwd[j, i, order[i]] - rev[j, i, order[i]] > BACKWARDS_MARGIN
     )
     start_off = _start_off(shape, plan)
     follows = not (reordered or backwards or start_off)
     return Match(plan, follows, backwards, reordered, start_off, False, cost)
 
 
-def _other_count(shape: np.ndarray, plans: Sequence[Plan]) -> Match:
+def _joined_distances(shape: np.ndarray, index: _PlanIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Mean point distances of the whole pen path to every plan's, as drawn and reversed."""
     path = joined(shape)
-    back = path[::-1]
-    scored = []
-    for plan in plans:
-        ref = joined(plan.strokes)
-        fwd = float(np.sqrt(((path - ref) ** 2).sum(-1)).mean())
-        rev = float(np.sqrt(((back - ref) ** 2).sum(-1)).mean())
-        scored.append((min(fwd, rev), fwd, rev, plan))
-    cost, fwd, rev, plan = min(scored, key=lambda t: t[0])
-    backwards = tuple(range(plan.count)) if fwd - rev > BACKWARDS_MARGIN else ()
+    fwd = np.sqrt(((path - index.joined) ** 2).sum(-1)).mean(-1)
+    rev = np.sqrt(((path[::-1] - index.joined) ** 2).sum(-1)).mean(-1)
+    return fwd, rev
+
+
+def _other_count(shape: np.ndarray, index: _PlanIndex) -> Match:
+    fwd, rev = _joined_distances(shape, index)
+    either = np.minimum(fwd, rev)
+    j = int(either.argmin())
+    plan = index.plans[j]
+    backwards = tuple(range(plan.count)) if fwd[j] - rev[j] > BACKWARDS_MARGIN else ()
     start_off = _start_off(shape, plan)
-    return Match(plan, False, backwards, False, start_off, True, cost)
+    return Match(plan, False, backwards, False, start_off, True, float(either[j]))
 
 
 def closeness(ink: Ink | Sequence[np.ndarray], plans: Sequence[Plan]) -> float:
@@ -237,20 +311,29 @@ def closeness(ink: Ink | Sequence[np.ndarray], plans: Sequence[Plan]) -> float:
     (the whole pen path, either way round, when no plan has the drawing's stroke count).
     A mirrored drawing that comes much closer than the drawing itself is backwards.
     """
-    shape = shape_of(ink)
-    same = [p for p in plans if p.count == len(shape)]
-    if same:
-        return min(_best_assignment(*_pair_distances(shape, p.strokes))[0] for p in same)
-    path = joined(shape)
-    return min(
-        float(np.sqrt(((way - joined(p.strokes)) ** 2).sum(-1)).mean())
-        for p in plans
-        for way in (path, path[::-1])
-    )
+    return shape_closeness(shape_of(ink), plans)
+
+
+def shape_closeness(shape: np.ndarray, plans: Sequence[Plan]) -> float:
+    """:func:`closeness` of a drawing already made a :func:`shape_of`."""
+    index = _index(plans)
+    group = index.by_count.get(len(shape))
+    if group is not None:
+        fwd, rev = _pair_distances(shape, group.strokes)
+        return float(_best_orders(np.minimum(fwd, rev), group.orders)[0].min())
+    return float(np.minimum(*_joined_distances(shape, index)).min())
 
 
 def match(ink: Ink | Sequence[np.ndarray], plans: Sequence[Plan]) -> Match:
     """Compare an attempt with a character's plans (see :class:`Match`)."""
-    shape = shape_of(ink)
-    same = [p for p in plans if p.count == len(shape)]
-    return _same_count(shape, same) if same else _other_count(shape, plans)
+    return match_shape(shape_of(ink), plans)
+
+
+def match_shape(shape: np.ndarray, plans: Sequence[Plan]) -> Match:
+    """:func:`match` of an attempt already made a :func:`shape_of`.
+
+    The plans are matched all at once, as arrays built on their first use (``_index``).
+    """
+    index = _index(plans)
+    group = index.by_count.get(len(shape))
+    return _same_count(shape, group) if group is not None else _other_count(shape, index)
