@@ -74,7 +74,11 @@ class Guides:
         values = (self.baseline, self.x_height, self.cap_height)
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
             raise GuidesError("bad_guides", "guides must be numbers")
-        if not all(math.isfinite(v) for v in values):
+        try:
+            finite = all(math.isfinite(v) for v in values)
+        except OverflowError:  # an int too large for a float
+            finite = False
+        if not finite:
             raise GuidesError("bad_guides", "guides must be finite numbers")
         if not self.cap_height < self.x_height < self.baseline:
             raise GuidesError(
