@@ -18,6 +18,7 @@ from recognition.tests.fuzzing import (
     undecodable,
 )
 from recognition.tests.sockets import open_socket, receive, session_headers
+from recognition.tests.test_fuzz_inputs import NESTED_FRAMES, nested_frame_then_a_valid_one
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,3 +103,14 @@ def test_the_live_class_socket_answers_only_what_it_cannot_read_and_stays_open(
     replies = async_to_sync(drive_live)(headers, path, sent, expected)
     assert all(r["type"] == "error" and r["code"] in DECODE_CODES for r in replies), replies
     assert replies[-1]["code"] == "bad_json"
+
+
+@pytest.mark.parametrize("frame", NESTED_FRAMES.values(), ids=NESTED_FRAMES.keys())
+def test_a_deeply_nested_frame_on_the_practice_socket_is_bad_json_and_it_stays_open(
+    client, student, exercise, frame
+):
+    headers = session_headers(client, student)
+    path = f"/ws/practice/{exercise.pk}/"
+    error, after = async_to_sync(nested_frame_then_a_valid_one)(headers, path, frame)
+    assert (error["type"], error["code"], error["seq"]) == ("error", "bad_json", None)
+    assert (after["type"], after["seq"], after["candidates"]) == ("prediction", 1, [])

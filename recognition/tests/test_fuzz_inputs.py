@@ -115,3 +115,36 @@ def test_the_live_socket_answers_every_frame_and_stays_open(client, django_user_
         assert reply["type"] in ("prediction", "error"), reply
         if reply["type"] == "error":
             assert reply["code"] in SOCKET_CODES, reply
+
+
+async def nested_frame_then_a_valid_one(headers, path: str, frame: str) -> tuple[dict, dict]:
+    communicator, connected = await open_socket(headers, path)
+    assert connected
+    await communicator.send_to(text_data=frame)
+    error = await receive(communicator)
+    await communicator.send_json_to({"type": "clear", "seq": 1})
+    after = await receive(communicator)
+    await communicator.disconnect()
+    return error, after
+
+
+NESTED_FRAMES = {
+    "5000-deep list": "[" * 5000 + "]" * 5000,
+    "100k-deep list": "[" * 100_000 + "]" * 100_000,  # 200,000 bytes: under the frame limit
+    "40k-deep object": '{"a":' * 40_000 + "1" + "}" * 40_000,  # 240,001 bytes
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("frame", NESTED_FRAMES.values(), ids=NESTED_FRAMES.keys())
+def test_a_deeply_nested_frame_is_bad_json_and_the_socket_stays_open(
+    client, django_user_model, frame
+):
+    from hwr_site.realtime.consumer import MAX_FRAME_BYTES
+
+    assert len(frame) <= MAX_FRAME_BYTES
+    user = django_user_model.objects.create_user(username="deep-pat")
+    headers = session_headers(client, user)
+    error, after = async_to_sync(nested_frame_then_a_valid_one)(headers, "/ws/recognize/", frame)
+    assert (error["type"], error["code"], error["seq"]) == ("error", "bad_json", None)
+    assert (after["type"], after["seq"], after["candidates"]) == ("prediction", 1, [])
