@@ -33,7 +33,7 @@ def test_a_task_whose_pool_process_dies_is_run_again(tmp_path, redis_url, django
     with process(worker_cmd, _service_env(redis_url), log_path, stop_timeout=20) as worker:
         name = f"test-lost-{os.getpid()}@"
         wait_until(
-            lambda: any(h.startswith(name) for r in app.control.ping(timeout=0.5) for h in r),
+            lambda: any(h.startswith(name) for r in app.control.ping(timeout=0.5) or [] for h in r),
             worker, 60, "Celery worker",
         )  # fmt: skip
         app.send_task("tests.die_once", args=[str(tmp_path)], queue=QUEUE)
