@@ -13,23 +13,40 @@ class DomainError(Exception):
     """Something the caller can fix or must be told; `code` is stable."""
 
     status = 400
+    retry_after_s: int | None = None  # for the load's errors: when trying again may work
 
-    def __init__(self, code: str, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after_s: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         if status is not None:
             self.status = status
+        if retry_after_s is not None:
+            self.retry_after_s = retry_after_s
 
 
 # Exception types of libraries below the apps (the engine), with the HTTP status each maps to
 # and, when set, the message shown instead of the exception's own.
-_foreign: dict[type[Exception], tuple[int, str | None]] = {}
+_foreign: dict[type[Exception], tuple[int, str | None, int | None]] = {}
 
 
-def register(kind: type[Exception], *, status: int = 400, message: str | None = None) -> None:
-    """Treat `kind` (which has `code` and `message` attributes) as a domain error."""
-    _foreign[kind] = (status, message)
+def register(
+    kind: type[Exception],
+    *,
+    status: int = 400,
+    message: str | None = None,
+    retry_after_s: int | None = None,
+) -> None:
+    """Treat `kind` (which has `code` and `message` attributes) as a domain error;
+    `retry_after_s` tells callers when to try again (the HTTP `Retry-After`)."""
+    _foreign[kind] = (status, message, retry_after_s)
 
 
 def as_domain_error(exc: BaseException) -> DomainError | None:
@@ -38,10 +55,10 @@ def as_domain_error(exc: BaseException) -> DomainError | None:
         return exc
     for kind in type(exc).__mro__:
         if kind in _foreign:
-            status, message = _foreign[kind]
+            status, message, retry_after_s = _foreign[kind]
             code = str(getattr(exc, "code", "invalid"))
             text = message or str(getattr(exc, "message", exc))
-            error = DomainError(code, text, status=status)
+            error = DomainError(code, text, status=status, retry_after_s=retry_after_s)
             error.__cause__ = exc
             return error
     return None

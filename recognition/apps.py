@@ -29,7 +29,8 @@ class RecognitionConfig(AppConfig):
         from recognition.engine.errors import ImageBusyError, ModelError, RecognitionError
 
         errors.register(RecognitionError, status=400)
-        errors.register(ImageBusyError, status=503)  # the server's load, not the input
+        # The server's load, not the input: a decode waits its turn for a while first.
+        errors.register(ImageBusyError, status=503, retry_after_s=2)
         # The server's model, not the caller's input.
         errors.register(
             ModelError, status=503, message="The recogniser is not available right now."

@@ -2,7 +2,9 @@
 
 import io
 import json
+import threading
 import zlib
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +12,7 @@ from django.test import Client
 from PIL import Image, ImageDraw
 from rest_framework.authtoken.models import Token
 
+from recognition.engine.preprocessing import DECODE_BUDGET, MAX_IMAGE_SIDE
 from recognition.tests.samples import GUIDES, placed, unipen_test_samples
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +183,48 @@ def test_bad_images_get_a_clear_400(api, payload, code):
     response = api.post(URL, {"image": upload})
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == code
+
+
+@contextmanager
+def decodes_in_flight(count: int):
+    """`count` full-size images being decoded on other threads, as parallel uploads are."""
+    holding, release = threading.Barrier(count + 1), threading.Event()
+
+    def decode() -> None:
+        with DECODE_BUDGET.reserve(MAX_IMAGE_SIDE * MAX_IMAGE_SIDE):
+            holding.wait()
+            release.wait(30)
+
+    threads = [threading.Thread(target=decode) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+
+
+def test_an_upload_while_the_decoder_is_full_gets_503_with_retry_after(api, monkeypatch):
+    monkeypatch.setattr(DECODE_BUDGET, "wait_s", 0.2)  # not the 20 s a server waits
+    sample = unipen_test_samples(labels="3", per_label=1)[0]
+    full = DECODE_BUDGET.limit // (MAX_IMAGE_SIDE * MAX_IMAGE_SIDE)
+    with decodes_in_flight(full):
+        busy = api.post(URL, {"image": named(ink_png(sample["strokes"]))})
+    assert busy.status_code == 503, busy.content
+    assert busy.json()["error"]["code"] == "busy"
+    assert busy["Retry-After"] == "2"
+    # The load, not the image: once the decodes are done, the same upload is read.
+    after = api.post(URL, {"image": named(ink_png(sample["strokes"]))})
+    assert after.status_code == 200, after.content
+
+
+def named(data: bytes) -> io.BytesIO:
+    upload = io.BytesIO(data)
+    upload.name = "upload.png"
+    return upload
 
 
 # Guides and targets (CONTRACTS section 8)
