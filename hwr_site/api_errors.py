@@ -21,10 +21,10 @@ def _error(code: str, message: str, status: int, **extra: Any) -> Response:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     error = as_domain_error(exc)  # ours, or a registered library error (the engine's)
     if error is not None:
-        response = _error(error.code, error.message, error.status)
+        answer = _error(error.code, error.message, error.status)
         if error.retry_after_s is not None:
-            response["Retry-After"] = str(error.retry_after_s)
-        return response
+            answer["Retry-After"] = str(error.retry_after_s)
+        return answer
     # Django's own (get_object_or_404, PermissionDenied) in the API's error shape too.
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
