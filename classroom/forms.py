@@ -1,5 +1,7 @@
 """Forms parse and check input; the services in `classroom.services` do the writing."""
 
+import csv
+import io
 from typing import Any
 
 from django import forms
@@ -83,6 +85,59 @@ class InvitationForm(forms.Form):
         help_text="A name to remember whom you sent it to; only you and the admins see it.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+# A class list: a first-name column and an optional last-name column, header optional.
+ROSTER_MAX_BYTES = 64 * 1024
+_FIRST_NAME_HEADERS = {"first name", "firstname", "first", "given name", "forename", "name"}
+
+
+def roster_rows(text: str) -> list[tuple[str, str]]:
+    """(first, last) for each line of a class list typed, pasted from a spreadsheet (tabs)
+    or read from a CSV file (commas); a first line that names the columns is skipped."""
+    delimiter = "\t" if "\t" in text else ","
+    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+    people = [(row[0].strip(), row[1].strip() if len(row) > 1 else "") for row in rows]
+    if people and people[0][0].casefold().replace("_", " ") in _FIRST_NAME_HEADERS:
+        people = people[1:]
+    return [(first, last) for first, last in people if first]
+
+
+class StudentNamesForm(forms.Form):
+    names = forms.CharField(label="Names", required=False, widget=forms.Textarea)
+    roster = forms.FileField(label="Or a CSV file", required=False)
+
+    def clean_roster(self) -> list[tuple[str, str]]:
+        upload = self.cleaned_data.get("roster")
+        if upload is None:
+            return []
+        if upload.size > ROSTER_MAX_BYTES:
+            raise forms.ValidationError(
+                f"That file is too big: a class list is at most {ROSTER_MAX_BYTES // 1024} KB.",
+                code="file_too_large",
+            )
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "That file is not UTF-8 text: save it as “CSV UTF-8” and try again.",
+                code="not_utf8",
+            ) from None
+        try:
+            people = roster_rows(text)
+        except csv.Error:
+            raise forms.ValidationError("That file is not a CSV file.", code="bad_csv") from None
+        if len(people) > services.MAX_NEW_STUDENTS:
+            raise forms.ValidationError(
+                f"That file has {len(people)} names: add at most "
+                f"{services.MAX_NEW_STUDENTS} at a time.",
+                code="too_many_rows",
+            )
+        return people
+
+    def people(self) -> list[tuple[str, str]]:
+        """Everyone typed and everyone in the file, in that order."""
+        return roster_rows(self.cleaned_data.get("names", "")) + self.cleaned_data["roster"]
 
 
 class ClassroomForm(forms.ModelForm):

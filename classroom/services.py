@@ -8,6 +8,7 @@ management commands turn that into their own kind of error.
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -576,22 +577,29 @@ def _readable_username(name: str) -> str:
 
 
 def class_add_students(
-    *, classroom: Classroom, names: list[str], card_kind: str = LoginCard.Kind.PICTURES
+    *,
+    classroom: Classroom,
+    names: Sequence[str | tuple[str, str]],
+    card_kind: str = LoginCard.Kind.PICTURES,
 ) -> list[PrintedCard]:
-    """The teacher adds students by name: each gets a readable unique username, a word-pair
-    password and a login card of `card_kind` for the class's sign-in page, returned once
-    (to print) and stored only hashed; audited."""
-    names = [n.strip()[:150] for n in names if n.strip()]
-    if not names:
+    """The teacher adds students by name (a whole name, or a first and a last name): each
+    gets a readable unique username, a word-pair password and a login card of `card_kind`
+    for the class's sign-in page, returned once (to print) and stored only hashed; audited."""
+    pairs = [(n, "") if isinstance(n, str) else n for n in names]
+    people = [(first.strip()[:150], last.strip()[:150]) for first, last in pairs if first.strip()]
+    if not people:
         raise ClassroomError("no_names", "Type at least one name.")
-    if len(names) > MAX_NEW_STUDENTS:
+    if len(people) > MAX_NEW_STUDENTS:
         raise ClassroomError("too_many", f"At most {MAX_NEW_STUDENTS} students at a time.")
     created = []
     with transaction.atomic():
-        for name in names:
+        for first, last in people:
             password = word_pair_password()
             user = User.objects.create_user(
-                username=_readable_username(name), password=password, first_name=name
+                username=_readable_username(f"{first} {last}"),
+                password=password,
+                first_name=first,
+                last_name=last,
             )
             membership = Membership.objects.create(classroom=classroom, student=user)
             secret = card_make(membership=membership, kind=card_kind)

@@ -40,7 +40,7 @@ def sign_in_names(*, classroom: Classroom) -> list[SignInName]:
     shown = {s.pk: _first_name(s) for s, _ in students}
     for clash in (name for name, n in Counter(shown.values()).items() if n > 1):
         for student, _ in students:
-            parts = student.first_name.split()
+            parts = f"{student.first_name} {student.last_name}".split()
             if shown[student.pk] == clash and len(parts) > 1:
                 shown[student.pk] = f"{parts[0]} {parts[-1][0]}."
     for clash in (name for name, n in Counter(shown.values()).items() if n > 1):

@@ -85,3 +85,29 @@ def test_the_teacher_adds_students_by_name_and_prints_login_cards(
     assert page.locator(".login-card").count() == 4
     page.screenshot(path=str(screenshot_dir / f"login_cards_{size}.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_teacher_adds_a_class_from_a_csv_file(
+    live_server, browser, screenshot_dir: Path, http_cookies, client, teacher, classroom, size,
+    tmp_path,
+):  # fmt: skip
+    base = live_server.url
+    context = teacher_context(browser, client, teacher, base, SIZES[size])
+    page = context.new_page()
+    page.goto(f"{base}/classes/{classroom.pk}/students/add/")
+    bad = tmp_path / "class.csv"
+    bad.write_bytes("Zoë,Müller\n".encode("utf-16"))
+    page.get_by_label("Or a CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Add them and make login cards").click()
+    page.get_by_text("That file is not UTF-8 text").wait_for()
+    page.screenshot(path=str(screenshot_dir / f"students_add_bad_file_{size}.png"), full_page=True)
+    good = tmp_path / "class-utf8.csv"
+    good.write_text("First name,Last name\nAda,Lovelace\nAlan,Turing\n", encoding="utf-8")
+    page.get_by_label("Or a CSV file").set_input_files(str(good))
+    page.get_by_role("button", name="Add them and make login cards").click()
+    page.get_by_role("heading", name="Login cards").wait_for()
+    assert page.locator(".login-card").count() == 2
+    context.close()
+    added = User.objects.filter(memberships__classroom=classroom).order_by("last_name")
+    assert [(u.first_name, u.last_name) for u in added] == [("Ada", "Lovelace"), ("Alan", "Turing")]

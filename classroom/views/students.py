@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from classroom import cards, selectors, services
+from classroom.forms import StudentNamesForm
 from classroom.models import Classroom, LoginCard, User
 from classroom.views.pages import managed_classroom, student_of, user_of, watched_classroom
 from classroom.views.sign_in import login_cards_response
@@ -139,26 +140,34 @@ def class_student_delete(request: HttpRequest, pk: int, student_id: int) -> Http
 
 @login_required
 def class_students_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """The teacher adds students by name (one a line, or pasted from a spreadsheet) and gets
-    their login cards."""
+    """The teacher adds students by name (one a line, "first, last", pasted from a
+    spreadsheet or uploaded as a CSV file) and gets their login cards."""
     classroom = managed_classroom(request, pk)
     error = ""
+    form = StudentNamesForm()
     if request.method == "POST":
-        names = request.POST.get("names", "").replace(",", "\n").replace("\t", "\n")
-        try:
-            created = services.class_add_students(
-                classroom=classroom,
-                names=names.splitlines(),
-                card_kind=request.POST.get("kind", LoginCard.Kind.PICTURES),
-            )
-        except services.ClassroomError as problem:
-            error = problem.message
-        else:
-            return login_cards_response(request, classroom, created)
+        form = StudentNamesForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                created = services.class_add_students(
+                    classroom=classroom,
+                    names=form.people(),
+                    card_kind=request.POST.get("kind", LoginCard.Kind.PICTURES),
+                )
+            except services.ClassroomError as problem:
+                error = problem.message
+            else:
+                return login_cards_response(request, classroom, created)
     return render(
         request,
         "classroom/class_students_add.html",
-        {"classroom": classroom, "error": error, "kinds": LoginCard.Kind.choices},
+        {
+            "classroom": classroom,
+            "form": form,
+            "error": error,
+            "kinds": LoginCard.Kind.choices,
+            "roster_max_rows": services.MAX_NEW_STUDENTS,
+        },
     )
 
 
