@@ -31,9 +31,9 @@ def progress_bar(progress: Any, label: str = "") -> str:
     unit = (" words" if progress.total != 1 else " word") if progress.words else ""
     done = " ✓ done" if progress.complete else ""
     return format_html(
-        '<div class="progress{}">\n  <div class="progress-bar" role="progressbar" '
-        'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{}" aria-label="{}">\n'
-        '    <span style="width: {}%"></span>\n  </div>\n'
+        # A <progress>, not a width in a style attribute: the CSP allows none.
+        '<div class="progress{}">\n  <progress class="progress-bar" max="100" value="{}" '
+        'aria-label="{}">{}%</progress>\n'
         '  <span class="progress-text">{} / {}{}{}</span>\n</div>',
         " progress-complete" if progress.complete else "",
         progress.percent,

@@ -41,15 +41,24 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client):
     assert directives["script-src"] == "'self'"
     assert directives["default-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
+    # No inline style either: not in a <style> element, not in a style attribute.
+    assert directives["style-src"] == "'self'" and directives["style-src-attr"] == "'none'"
 
 
-def test_no_template_holds_inline_script():
+def test_no_template_holds_inline_script_or_style():
     inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
     handlers = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+    styles = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
     for template in (REPO_ROOT / "templates").rglob("*.html"):
         text = template.read_text()
         assert not inline.search(text), f"inline <script> in {template}"
         assert not handlers.search(text), f"inline event handler in {template}"
+        assert not styles.search(text), f"inline style in {template}"
+    # HTML built in Python (the dashboards' SVG charts) holds none either.
+    for app in ("audit", "chat", "classroom", "hwr_site", "recognition"):
+        for module in (REPO_ROOT / app).rglob("*.py"):
+            if "tests" not in module.parts:
+                assert not styles.search(module.read_text()), f"inline style in {module}"
 
 
 @pytest.mark.django_db

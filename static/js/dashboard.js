@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // A chart too wide to shrink (the confusion map) keeps its cells readable and scrolls:
+  // set here through the CSSOM, as the CSP refuses style attributes.
+  document.querySelectorAll("svg[data-min-width]").forEach(function (chart) {
+    chart.style.minWidth = parseInt(chart.getAttribute("data-min-width"), 10) + "px";
+  });
+
   function sortTable(table, index, kind, direction) {
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
