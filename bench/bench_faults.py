@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -41,49 +40,7 @@ from typing import Any
 
 from bench_live import PY, REPO, free_port, test_inks, wait_port
 
-
-def as_postgres(args: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root.
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
-class Postgres:
-    """A throw-away PostgreSQL cluster with trust authentication."""
-
-    def __init__(self, root: Path) -> None:
-        self.dir = root / "pg"
-        self.port = free_port()
-        self.dir.mkdir()
-        if os.geteuid() == 0:
-            shutil.chown(root, "postgres")
-            shutil.chown(self.dir, "postgres")
-        subprocess.run(
-            as_postgres(["initdb", "-D", str(self.dir), "-A", "trust", "-U", "postgres"]),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/inkwell_faults"
-
-    def start(self) -> None:
-        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            as_postgres(["pg_ctl", "-D", str(self.dir), "-o", opts, "-l",
-                         str(self.dir / "log"), "-w", "start"]),
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-
-    def stop(self) -> None:
-        subprocess.run(
-            as_postgres(["pg_ctl", "-D", str(self.dir), "-m", "fast", "-w", "stop"]),
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-
-    def create_database(self) -> None:
-        import psycopg
-
-        with psycopg.connect(f"postgres://postgres@127.0.0.1:{self.port}/postgres",
-                             autocommit=True) as conn:  # fmt: skip
-            conn.execute("CREATE DATABASE inkwell_faults")
+from bench.harness import Postgres
 
 
 class Redis:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -79,6 +80,52 @@ def process(args: list[str], env: dict[str, str], log: Path | None,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def as_postgres(args: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root.
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster with trust authentication, in `root` (which the
+    `postgres` user must be able to enter: a fresh `tempfile.mkdtemp()`, not pytest's)."""
+
+    def __init__(self, root: Path, database: str = "inkwell_faults") -> None:
+        self.dir = root / "pg"
+        self.port = free_port()
+        self.dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(root, "postgres")
+            shutil.chown(self.dir, "postgres")
+        subprocess.run(
+            as_postgres(["initdb", "-D", str(self.dir), "-A", "trust", "-U", "postgres"]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self.database = database
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            as_postgres(["pg_ctl", "-D", str(self.dir), "-o", opts, "-l",
+                         str(self.dir / "log"), "-w", "start"]),
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        subprocess.run(
+            as_postgres(["pg_ctl", "-D", str(self.dir), "-m", "fast", "-w", "stop"]),
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def create_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"postgres://postgres@127.0.0.1:{self.port}/postgres",
+                             autocommit=True) as conn:  # fmt: skip
+            conn.execute(f'CREATE DATABASE "{self.database}"')
 
 
 def ensure_database(url: str) -> None:

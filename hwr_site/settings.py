@@ -172,6 +172,9 @@ if _engine == "postgresql" and DB_POOL_MAX > 0:
         "max_size": DB_POOL_MAX,
         "timeout": 10,
     }
+    # A pooled connection is checked (one empty round trip) before it is handed out: after
+    # a PostgreSQL restart each idle one was dead, and each failed a student's submit once.
+    _database["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", True)
 _database["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
 DATABASES: dict[str, Any] = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
