@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -151,7 +152,10 @@ def plain_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
     per-value converters (an `int()` call for every count) cost more than the scan on the
     dashboard's thousands of groups. Only for columns the driver already gives as they are
     (integers, text), never dates or booleans on SQLite."""
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter the ORM knows matches nothing (`__in=[]`): no query
+        return []
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
