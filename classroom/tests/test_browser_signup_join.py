@@ -73,7 +73,7 @@ def test_a_teacher_makes_a_class_and_a_student_joins_with_its_code(
 
     teacher.get_by_role("link", name="+ New exercise").click()
     teacher.get_by_label("Title").fill("Digits")
-    teacher.get_by_label("Characters").fill("0123456789")
+    teacher.get_by_role("textbox", name="Characters").fill("0123456789")
     teacher.get_by_label("Repetitions").fill("2")
     teacher.get_by_role("button", name="Add exercise").click()
     teacher.wait_for_url(re.compile(r"/classes/\d+/$"))
