@@ -67,8 +67,12 @@ run: demo
 worker: install
 	$(BIN)/celery -A hwr_site worker -B -Q default,inference,training,discord --loglevel=INFO
 
+# DB_POOL_MAX=0: the test process opens an event loop per test, and each loop's executor
+# threads die holding their pooled connection, which the pool never gets back: past 16
+# the suite hung waiting for one. The servers and workers the tests start keep the pool
+# (conftest's _service_env), as in production, where the loop and its threads live on.
 test: install-dev chromium
-	$(CHECK_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	$(CHECK_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DB_POOL_MAX=0 \
 	  $(BIN)/pytest $(PYTEST_ARGS)
 
 # The same tests on the libraries' own paths instead of the forks of hwr_site/fastpath/.

@@ -94,6 +94,7 @@ def _service_env(redis_url: str, **extra: str) -> dict[str, str]:
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SECURE_COOKIES": "false",
         "SECRET_KEY": settings.SECRET_KEY,  # sessions made by the tests must be valid there
+        "DB_POOL_MAX": "16",  # the production default (the test process itself runs without)
         **extra,
     }
 
