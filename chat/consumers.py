@@ -12,6 +12,7 @@ teacher `remove` {id}, `mute` {student_id, minutes}, `unmute` {student_id}, `clo
 
 import asyncio
 import logging
+import random
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,7 +29,13 @@ RATE_BURST = 60
 RATE_PER_S = 5.0
 # The most missed messages one reconnect is sent (a longer absence starts from history).
 CATCH_UP_MAX = 1000
+# Presence changes of a room within this long leave a server process as one announcement: a
+# class of 30 arriving at once is then a few presence frames for each socket, not one for each
+# arrival (30 x 30 frames, and 30 reads of the roster, all at the same moment).
+PRESENCE_COALESCE_S = 0.25
 logger = logging.getLogger(__name__)
+# Room id -> this process's announcement waiting to go.
+_presence_announcements: dict[int, "asyncio.Task[None]"] = {}
 
 
 def database_sync_to_async(function: Any) -> Any:
@@ -112,14 +119,38 @@ class ChatConsumer(RealtimeConsumer):
             await database_sync_to_async(selectors.presence_touch)(
                 classroom_id=self.classroom.pk, user_id=self.user.pk
             )
-        here = await database_sync_to_async(selectors.room_presence)(classroom=self.classroom)
-        await self.channel_layer.group_send(self.group, {"type": "chat.presence", "here": here})
+        pending = _presence_announcements.get(self.classroom.pk)
+        if (
+            pending is not None
+            and not pending.done()
+            and pending.get_loop() is asyncio.get_running_loop()
+        ):
+            return  # it reads who is here when it goes, this change included
+        _presence_announcements[self.classroom.pk] = asyncio.ensure_future(
+            self._announce_presence()
+        )
+
+    async def _announce_presence(self) -> None:
+        """Who is here, to the room's group, once for every change in the last moment."""
+        classroom = self.classroom
+        await asyncio.sleep(PRESENCE_COALESCE_S)
+        if _presence_announcements.get(classroom.pk) is asyncio.current_task():
+            del _presence_announcements[classroom.pk]  # a change from now on goes again
+        try:
+            here = await database_sync_to_async(selectors.room_presence)(classroom=classroom)
+            await self.channel_layer.group_send(
+                selectors.room_group(classroom.pk), {"type": "chat.presence", "here": here}
+            )
+        except Exception:  # the heartbeats tell everyone soon enough
+            logger.warning("could not announce who is in room %s", classroom.pk, exc_info=True)
 
     async def _heartbeat(self) -> None:
         """Refresh this person's presence; notice who vanished with a dead process; read
         any message whose announcement was lost."""
         while True:
-            await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_S)
+            # Jittered: a class that arrived together would otherwise beat together, every
+            # socket's reads in the same few milliseconds, for the whole lesson.
+            await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_S * random.uniform(0.75, 1.25))
             try:
                 here, last = await database_sync_to_async(self._beat)()
                 if here != self.presence:
@@ -237,5 +268,7 @@ class ChatConsumer(RealtimeConsumer):
         await self.send_json(state.frame())
 
     async def chat_presence(self, event: dict[str, Any]) -> None:
+        if event["here"] == self.presence:
+            return  # nothing new for this socket (a second tab, or another process's news)
         self.presence = event["here"]
         await self.send_json({"type": "presence", "here": event["here"]})

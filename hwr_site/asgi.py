@@ -8,10 +8,11 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hwr_site.settings")
 django.setup(set_prefix=False)
 
-from hwr_site.startup import check_debug, tune_switch_interval  # noqa: E402
+from hwr_site.startup import check_debug, import_views, tune_switch_interval  # noqa: E402
 
 check_debug()
 tune_switch_interval()
+import_views()
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402

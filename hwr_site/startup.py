@@ -37,3 +37,12 @@ def tune_switch_interval() -> None:
     default) before it gets the GIL: a stroke crosses the loop two or three times, so the
     wait adds up in the live path's tail (bench/bench_loop_lag.py, docs/benchmarks.md)."""
     sys.setswitchinterval(settings.ASGI_SWITCH_INTERVAL_MS / 1000)
+
+
+def import_views() -> None:
+    """Import every view now, before the first request: a module imported on a request's
+    thread holds the GIL for all of its import, and the event loop's websockets wait that
+    long (about 100 ms for the first API request of a process, in bench/bench_chat.py)."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf and, through it, the views

@@ -1,6 +1,7 @@
 """`/ws/classes/<id>/chat/` over the real ASGI application, Redis channel layer and
 PostgreSQL: history, catching up, exactly-once delivery, the bot, moderation, limits."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from chat import services
+from chat.consumers import PRESENCE_COALESCE_S
 from chat.models import Message, ModerationAction, Room
 from chat.tests.sockets import frames, join, next_frame, nothing_of, say
 from classroom.tests.factories import ExerciseFactory, MembershipFactory, StudentFactory
@@ -309,6 +311,33 @@ async def test_presence_lists_who_is_here_and_drops_who_left(client, classroom, 
     here = (await next_frame(head, "presence"))["here"]
     assert [p["name"] for p in here] == ["Ms Quill"]
     await head.disconnect()
+
+
+async def test_a_class_arriving_together_is_announced_once_not_once_per_arrival(
+    client, classroom, teacher
+):
+    def enrol(i):
+        pupil = StudentFactory.create(username=f"kid{i}", first_name=f"Kid {i:02}")
+        MembershipFactory.create(classroom=classroom, student=pupil)
+        return pupil
+
+    pupils = [await db(enrol)(i) for i in range(12)]
+    head = await join(client, teacher, classroom.pk)
+    await next_frame(head, "presence")  # the teacher alone
+    started = time.monotonic()
+    arrivals = [await join(client, pupil, classroom.pk) for pupil in pupils]
+    arriving_s = time.monotonic() - started
+    seen: list[list[dict]] = []
+    while len(seen) == 0 or len(seen[-1]) < 13:
+        seen.append((await next_frame(head, "presence"))["here"])
+    assert [p["name"] for p in seen[-1]] == ["Ms Quill"] + [f"Kid {i:02}" for i in range(12)]
+    # At most one announcement for each PRESENCE_COALESCE_S of arrivals (and the last one),
+    # where each arrival used to send one: 12 here, and 30 x 30 frames for a whole class.
+    windows = int(arriving_s / PRESENCE_COALESCE_S) + 2
+    assert len(seen) <= min(windows, 6), ([len(here) for here in seen], arriving_s)
+    assert await nothing_of(head, "presence")  # and nothing repeated after the last
+    for socket in (head, *arrivals):
+        await socket.disconnect()
 
 
 async def test_private_messages_never_reach_a_classmates_socket(

@@ -11,3 +11,24 @@ def test_an_asgi_process_lets_its_event_loop_take_the_gil_back_sooner(settings):
     importlib.reload(importlib.import_module("hwr_site.asgi"))
     assert sys.getswitchinterval() == pytest.approx(settings.ASGI_SWITCH_INTERVAL_MS / 1000)
     assert settings.ASGI_SWITCH_INTERVAL_MS < 5
+
+
+def test_an_asgi_process_imports_every_view_before_its_first_request():
+    """In a fresh interpreter: loading the ASGI application has imported the views, so no
+    request's thread holds the GIL for an import while the event loop's websockets wait."""
+    import os
+    import subprocess
+
+    views = ["classroom.views", "chat.api", "recognition.api", "chat.views", "recognition.views"]
+    code = (
+        f"import sys, hwr_site.asgi; print(' '.join(m for m in {views!r} if m not in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hwr_site.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == [], done.stdout
