@@ -3,7 +3,8 @@ practice load of `bench_live.py` at the same time and feedback relayed to a fake
 
 Starts two uvicorn servers, an inference worker (as bench_live), a worker on the `discord`
 queue and a fake Discord (`bench/fake_discord.py`, which answers 429 to one request in
-ten), all on PostgreSQL and Redis. Then, for `--seconds`:
+ten), all on PostgreSQL and Redis. The class joins the room first (each student with a
+reading and a sending socket; the time it takes is `room.join_s`). Then, for `--seconds`:
 
 - the 30 students sit in the room (half on each server); one of them posts a message every
   0.2 s (5 a second in the room): fan-out latency is from the send to each of the 30
@@ -137,43 +138,58 @@ async def room_client(url: str, cookie: str, class_id: int, out: dict[str, Any],
     return ws
 
 
-async def room_load(urls: list[str], cookies: list[str], class_id: int, seconds: float,
-                    rate: float, out: dict[str, Any]) -> None:  # fmt: skip
-    """Every student in the room; one message every 1/rate s, from each student in turn."""
-    stop = asyncio.Event()
-    readies = [asyncio.Event() for _ in cookies]
-    clients = [
-        asyncio.create_task(room_client(urls[i % len(urls)], c, class_id, out, readies[i], stop))
-        for i, c in enumerate(cookies)
-    ]
-    await asyncio.gather(*(r.wait() for r in readies))
-    import websockets
+class Room:
+    """The class in the room: a reading socket and a sending one per student."""
 
-    # Senders: a second socket per student, as a second tab would be (the room's sockets
-    # are all readers, and each message reaches all of them).
-    senders = [
-        await websockets.connect(
-            f"{urls[i % len(urls)]}/ws/classes/{class_id}/chat/",
-            additional_headers={"Cookie": c, "Origin": "http://127.0.0.1"},
-        )
-        for i, c in enumerate(cookies)
-    ]
-    end = time.monotonic() + seconds
-    n = 0
-    next_at = time.monotonic()
-    while time.monotonic() < end:
-        sender = senders[n % len(senders)]
-        body = f"bench-m{n}"
-        out["sent_at"][body] = time.perf_counter()
-        await sender.send(json.dumps({"type": "message", "body": body, "client_id": str(n)}))
-        out["posted"] += 1
-        n += 1
-        next_at += 1 / rate
-        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-    stop.set()
-    await asyncio.gather(*clients)
-    for sender in senders:
-        await sender.close()
+    def __init__(self, urls: list[str], cookies: list[str], class_id: int,
+                 out: dict[str, Any]) -> None:  # fmt: skip
+        self.urls, self.cookies, self.class_id, self.out = urls, cookies, class_id, out
+        self.stop = asyncio.Event()
+        self.clients: list[asyncio.Task[Any]] = []
+        self.senders: list[Any] = []
+
+    async def join(self) -> float:
+        """Everyone in (each reader has its `room` frame); the seconds it took."""
+        import websockets
+
+        started = time.monotonic()
+        readies = [asyncio.Event() for _ in self.cookies]
+        self.clients = [
+            asyncio.create_task(room_client(self.urls[i % len(self.urls)], c, self.class_id,
+                                            self.out, readies[i], self.stop))
+            for i, c in enumerate(self.cookies)
+        ]  # fmt: skip
+        await asyncio.gather(*(r.wait() for r in readies))
+        # Senders: a second socket per student, as a second tab would be (the room's
+        # sockets are all readers, and each message reaches all of them).
+        self.senders = [
+            await websockets.connect(
+                f"{self.urls[i % len(self.urls)]}/ws/classes/{self.class_id}/chat/",
+                additional_headers={"Cookie": c, "Origin": "http://127.0.0.1"},
+            )
+            for i, c in enumerate(self.cookies)
+        ]
+        return time.monotonic() - started
+
+    async def talk(self, seconds: float, rate: float) -> None:
+        """One message every 1/rate s, from each student in turn; then everyone leaves."""
+        out = self.out
+        end = time.monotonic() + seconds
+        n = 0
+        next_at = time.monotonic()
+        while time.monotonic() < end:
+            sender = self.senders[n % len(self.senders)]
+            body = f"bench-m{n}"
+            out["sent_at"][body] = time.perf_counter()
+            await sender.send(json.dumps({"type": "message", "body": body, "client_id": str(n)}))
+            out["posted"] += 1
+            n += 1
+            next_at += 1 / rate
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        self.stop.set()
+        await asyncio.gather(*self.clients)
+        for sender in self.senders:
+            await sender.close()
 
 
 async def comment_load(url: str, token: str, attempts: list[int], seconds: float, rate: float,
@@ -351,23 +367,31 @@ def main() -> None:
         live_ready, live_results = spawn.Event(), spawn.Queue()
         live_proc = spawn.Process(target=live_load, args=(ws, drawing, inks, args.seconds,
                                                           live_ready, live_results))  # fmt: skip
-        if not args.no_live:
-            live_proc.start()
-            live_ready.wait(60)  # started up: it draws from now on, with the room
-        cpu_before = {name: cpu_of[name](pid) for name, pid in pids.items()}
-        ticks_before = machine_ticks()
-        started = time.monotonic()
+        measured: dict[str, Any] = {}
 
         async def everything() -> None:
+            # The class is in the room first (a class arriving at once is its own moment,
+            # reported as `room.join_s`); the drawing, the messages and the comments then
+            # run together for `--seconds`.
+            room_of = Room(ws, members, world["class_id"], room)
+            if not args.no_room:
+                room["join_s"] = round(await room_of.join(), 2)
+            if not args.no_live:
+                live_proc.start()
+                await asyncio.to_thread(live_ready.wait, 60)  # it draws from now on
+            measured["cpu_before"] = {name: cpu_of[name](pid) for name, pid in pids.items()}
+            measured["ticks_before"] = machine_ticks()
+            measured["started"] = time.monotonic()
             await asyncio.gather(
-                asyncio.sleep(0) if args.no_room else
-                room_load(ws, members, world["class_id"], args.seconds, args.rate, room),
+                asyncio.sleep(0) if args.no_room else room_of.talk(args.seconds, args.rate),
                 asyncio.sleep(0) if args.no_comments else
                 comment_load(http[0], world["token"], world["attempts"], args.seconds,
                              args.rate, room),
             )  # fmt: skip
 
         asyncio.run(everything())
+        cpu_before, ticks_before = measured["cpu_before"], measured["ticks_before"]
+        started = measured["started"]
         live_out: list[dict[str, Any]] = [] if args.no_live else live_results.get(timeout=120)
         if not args.no_live:
             live_cpu = cpu_seconds(live_proc.pid or 0)  # before it is reaped
@@ -412,6 +436,7 @@ def main() -> None:
         "room": {**summary(room["fanout_ms"]), "posted": room["posted"],
                  "expected_receipts": expected, "lost": expected - room["received"],
                  "duplicates": room["duplicates"], "error_codes": sorted(set(room["errors"])),
+                 "join_s": room.get("join_s"),
                  "feedback_frames_seen": room["feedback_seen"]},
         "live_strokes": {**summary(latencies), "sent": sum(o["sent"] for o in live_out),
                          "lost": sum(o["lost"] for o in live_out),

@@ -77,13 +77,18 @@ async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset
         seq = 0
         end = time.monotonic() + seconds
         ink_index = 0
+        # Each student keeps to a clock of their own (0.5 s from their start, not from their
+        # last stroke): when this process is late once, the students it held back would
+        # otherwise stay together from then on and reach the servers as bursts.
+        next_at = time.monotonic()
         while time.monotonic() < end:
             ink = inks[ink_index % len(inks)]
             ink_index += 1
             # One stroke every 0.5 s (2 a second), so every stroke's answer is due before the
             # next one; a new character starts with a clear sent just before its first stroke.
             for number, stroke in enumerate(ink):
-                await asyncio.sleep(0.5)
+                next_at += 0.5
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
                 if time.monotonic() >= end:
                     break
                 if number == 0:
