@@ -42,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_live import run_students  # the live load, as bench_live runs it
+from bench.bench_live import late_summary, run_students  # the live load, as bench_live's
 from bench.harness import (
     PY,
     REPO,
@@ -441,6 +441,8 @@ def main() -> None:
         "live_strokes": {**summary(latencies), "sent": sum(o["sent"] for o in live_out),
                          "lost": sum(o["lost"] for o in live_out),
                          "errors": sum(len(o["errors"]) for o in live_out),
+                         "load_generator_late": late_summary(
+                             [x for o in live_out for x in o["late_ms"]]),
                          "students": 0 if args.no_live else len(drawing),
                          # Server A also answers the teacher's comments (HTTP).
                          "by_server": {name: summary(o["latencies"])

@@ -97,6 +97,9 @@ async def student(url: str, cookie: str, inks: list[Any], seconds: float, offset
                 seq += 1
                 sent[seq] = time.perf_counter()
                 out["sent"] += 1
+                # How late the load generator itself is: strokes it sends late leave together
+                # and wait behind each other at the worker (the servers did nothing wrong).
+                out["late_ms"].append(max(0.0, time.monotonic() - next_at) * 1000)
                 await ws.send(json.dumps({"type": "stroke", "seq": seq, "points": stroke}))
         await asyncio.sleep(1.0)  # let the last answers arrive
         out["lost"] += len(sent)
@@ -108,7 +111,7 @@ async def run_students(url: str, cookies: list[str], inks: list[Any], seconds: f
     """Students draw for `seconds`; `switch()` (if given) runs half-way, in a thread."""
     # answered_at[i]: when latencies[i] was measured (time.monotonic()), to see when a tail was.
     out: dict[str, Any] = {"latencies": [], "answered_at": [], "errors": [], "sent": 0,
-                           "lost": 0, "skipped": 0, "versions": []}  # fmt: skip
+                           "lost": 0, "skipped": 0, "versions": [], "late_ms": []}  # fmt: skip
     n = len(cookies)
 
     async def switch_half_way() -> None:
@@ -123,6 +126,16 @@ async def run_students(url: str, cookies: list[str], inks: list[Any], seconds: f
         for i, cookie in enumerate(cookies)
     ], *extra)  # fmt: skip
     return out
+
+
+def late_summary(late_ms: list[float]) -> dict[str, float]:
+    """How late the students' strokes left the load generator, against their own clocks."""
+    ordered = sorted(late_ms) or [0.0]
+    return {
+        "p50_ms": round(ordered[len(ordered) // 2], 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+        "over_10_ms": sum(1 for x in ordered if x > 10),
+    }
 
 
 def switch_report(out: dict[str, Any], new_version: str) -> dict[str, Any]:
@@ -371,6 +384,7 @@ def main() -> None:
             **summary(live["latencies"]), "sent": live["sent"], "lost": live["lost"],
             "skipped_as_stale": live["skipped"], "errors": len(live["errors"]),
             "error_codes": sorted(set(live["errors"])),
+            "load_generator_late": late_summary(live["late_ms"]),
         }  # fmt: skip
         body = json.dumps({"strokes": inks[0]})
         if not args.skip_api:
