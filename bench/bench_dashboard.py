@@ -173,6 +173,12 @@ def main() -> None:
     from classroom.models import Attempt
 
     classroom = seed(args.students, args.attempts)
+    # As a server process starts (hwr_site/asgi.py, wsgi.py): every view imported, then what
+    # was built so far left out of later garbage collections.
+    from hwr_site.startup import freeze_startup_heap, import_views
+
+    import_views()
+    freeze_startup_heap()
     client = Client()
     client.force_login(classroom.teacher)
     page = reverse("class_dashboard", kwargs={"pk": classroom.pk})

@@ -8,7 +8,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hwr_site.settings")
 django.setup(set_prefix=False)
 
-from hwr_site.startup import check_debug, import_views, tune_switch_interval  # noqa: E402
+from hwr_site.startup import (  # noqa: E402
+    check_debug,
+    freeze_startup_heap,
+    import_views,
+    tune_switch_interval,
+)
 
 check_debug()
 tune_switch_interval()
@@ -53,3 +58,4 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+freeze_startup_heap()  # last: everything above is built once per process

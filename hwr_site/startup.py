@@ -1,5 +1,6 @@
 """Checks a server process runs before it takes any request."""
 
+import gc
 import logging
 import sys
 
@@ -46,3 +47,16 @@ def import_views() -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf and, through it, the views
+
+
+def freeze_startup_heap() -> None:
+    """Leave what the process built at start (modules, settings, URL patterns, templates'
+    code) out of every later garbage collection.
+
+    A full collection walks every object the collector tracks: with the startup's 140,000
+    or so among them, each took about 100 ms, came every dozen dashboard pages or so, and
+    stopped an ASGI process's event loop for as long (the dashboard's p95 was that pause;
+    bench/bench_dashboard.py, docs/benchmarks.md). Frozen, they are never walked again; what
+    requests create is still collected as before."""
+    gc.collect()
+    gc.freeze()

@@ -32,3 +32,23 @@ def test_an_asgi_process_imports_every_view_before_its_first_request():
         timeout=120,
     )
     assert done.stdout.split() == [], done.stdout
+
+
+def test_an_asgi_process_leaves_what_it_built_at_start_out_of_later_collections():
+    """In a fresh interpreter: after loading the ASGI application, the objects built at start
+    are frozen, so a full collection walks only what requests made since."""
+    import os
+    import subprocess
+
+    code = "import gc, hwr_site.asgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hwr_site.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    frozen, tracked = map(int, done.stdout.split())
+    assert frozen > 50_000  # Django, the apps, their views and the URL patterns
+    assert tracked < frozen / 10  # what a full collection still walks
